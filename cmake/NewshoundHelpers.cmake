@@ -1,0 +1,25 @@
+# Helpers shared by the in-tree build and (installed) by out-of-tree plugins.
+
+# newshound_add_plugin(NAME SOURCES src...)
+# Builds a site plugin as a loadable module NAME.so with hidden visibility,
+# linked against the plugin SDK, into the plugin directory of the build.
+function(newshound_add_plugin name)
+  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
+  add_library(${name} MODULE ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE newshound::sdk ${ARG_LIBRARIES})
+  if(NOT ARG_OUTPUT_DIRECTORY)
+    if(DEFINED NEWSHOUND_PLUGIN_OUTPUT_DIR)
+      set(ARG_OUTPUT_DIRECTORY ${NEWSHOUND_PLUGIN_OUTPUT_DIR})
+    else()
+      set(ARG_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/plugins)
+    endif()
+  endif()
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
+  # Keep the SDK's static code private to the plugin and fail at link time,
+  # not at dlopen time, on a missing symbol.
+  target_link_options(${name} PRIVATE "LINKER:--exclude-libs,ALL" "LINKER:--no-undefined")
+endfunction()

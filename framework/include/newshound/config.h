@@ -1,0 +1,92 @@
+// Crawl configuration: the options structs and the YAML loader that fills
+// them.
+//
+// Every struct field maps one to one onto a YAML key (the key is given in
+// the comment), with its unit and default. The loader rejects an unknown
+// key, a value of the wrong type, or a missing required key with an error
+// that names file:line:column and the key. Scalars may use ${VAR} or
+// ${VAR:-default} to take a value from the environment.
+//
+// Thread safety: plain values.
+#ifndef NEWSHOUND_CONFIG_H_
+#define NEWSHOUND_CONFIG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "newshound/status.h"
+
+namespace newshound {
+
+using Millis = std::chrono::milliseconds;
+
+// `tls:` (crawler-wide), overridable per site.
+struct TlsOptions {
+  std::string ca_file;    // ca_file: PEM file of extra trusted CAs, added to the system store
+  bool insecure = false;  // insecure: per site only; skips verification and logs a warning
+};
+
+// `politeness:` (crawler-wide defaults), overridable per site.
+struct PolitenessOptions {
+  Millis delay{1000};                // delay: minimum time between request starts to one host
+  int max_connections_per_host = 2;  // max_connections_per_host: requests in flight to one host
+};
+
+// Fetch limits (keys directly under `crawler:`), overridable per site.
+struct FetchLimits {
+  Millis connect_timeout{10'000};    // connect_timeout: resolve + TCP connect + TLS handshake
+  Millis request_timeout{30'000};    // request_timeout: whole request, redirects included
+  uint64_t max_body = 10ull << 20;   // max_body: bytes of body accepted
+  int max_redirects = 10;            // max_redirects: redirect hops followed
+};
+
+struct SiteConfig {
+  std::string name;                     // name: unique, names the site in output and logs
+  std::string plugin;                   // plugin: name of the site plugin
+  std::vector<std::string> start_urls;  // start_urls: where the crawl starts (required)
+  std::vector<std::string> hosts;       // hosts: hosts in scope (default: those of start_urls)
+  int64_t max_pages = 10'000;           // max_pages: fetches budgeted for one run (0 = no limit)
+  int max_depth = 20;                   // max_depth: link hops from a start URL
+  std::string user_agent;               // user_agent: default crawler.user_agent
+  std::string plugin_settings_json = "{}";  // plugin_settings: a map handed to the plugin
+  PolitenessOptions politeness;         // politeness: default crawler-wide politeness
+  TlsOptions tls;                       // tls: default crawler-wide tls (insecure only here)
+  FetchLimits limits;                   // connect_timeout, request_timeout, max_body, max_redirects
+  std::string location;                 // file:line:column of the site entry, for messages
+};
+
+struct CrawlerConfig {
+  int threads = 0;                  // threads: network threads (0 = number of cores)
+  int parse_threads = 0;            // parse_threads: plugin threads (0 = number of cores)
+  int max_in_flight = 64;           // max_in_flight: requests in flight, all sites together
+  std::string plugin_dir;           // plugin_dir: where plugins are found (default: next to the binary)
+  std::string user_agent = "newshound/0.1 (+https://github.com/newshound/newshound)";  // user_agent
+  std::string log_level = "info";   // log_level: trace, debug, info, warn, error
+  std::string output_jsonl = "out/articles.jsonl";  // output.jsonl: the articles file
+  // network.resolve: "host:port" (or "host") -> "address[:port]", like curl's --resolve.
+  std::map<std::string, std::string> resolve;
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from
+  CrawlerConfig crawler;
+  std::vector<SiteConfig> sites;
+};
+
+// Loads and validates a config file.
+Result<Config> LoadConfigFile(const std::string& path);
+// Same, from text; `name` stands in for the file name in messages.
+Result<Config> LoadConfigString(const std::string& text, const std::string& name);
+
+// "250ms", "1.5s", "2m", "1h", or a bare number of seconds.
+std::optional<Millis> ParseDuration(std::string_view text);
+// "10MiB", "512KiB", "1GB", or a bare number of bytes.
+std::optional<uint64_t> ParseByteSize(std::string_view text);
+
+}  // namespace newshound
+
+#endif  // NEWSHOUND_CONFIG_H_

@@ -1,0 +1,72 @@
+// The crawl engine: runs the sites of a config to completion and reports
+// what happened to every URL.
+//
+// One io_context served by `crawler.threads` threads carries the network
+// work; plugins run on a separate pool of `crawler.parse_threads` so parsing
+// never stalls the event loop; all shared crawl state (frontier, per-site
+// counters, the output file) belongs to one strand. SIGINT or SIGTERM stops
+// scheduling, lets requests in flight finish, and records the rest as
+// cancelled; a second signal stops at once.
+//
+// Thread safety: RunCrawl blocks its caller; call it from one thread.
+#ifndef NEWSHOUND_ENGINE_H_
+#define NEWSHOUND_ENGINE_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "newshound/config.h"
+#include "newshound/outcome.h"
+#include "newshound/plugin_host.h"
+#include "newshound/status.h"
+
+namespace newshound {
+
+struct RunOptions {
+  std::string plugin_dir;  // overrides crawler.plugin_dir when set
+  bool handle_signals = true;
+};
+
+struct SiteSummary {
+  std::string name;
+  bool started = false;    // false: the site could not start (see error)
+  std::string error;
+  int64_t urls_accepted = 0;  // URLs that entered the crawl; each ends in one outcome
+  int64_t pages_fetched = 0;
+  int64_t articles_written = 0;
+  int64_t duplicate_articles = 0;  // article pages whose canonical URL was already written
+  std::array<int64_t, kOutcomeKindCount> outcomes{};
+  int64_t plugin_rejected_values = 0;
+
+  int64_t Outcome(OutcomeKind kind) const { return outcomes[static_cast<int>(kind)]; }
+  int64_t OutcomesTotal() const;
+};
+
+struct CrawlSummary {
+  std::vector<SiteSummary> sites;
+  int64_t elapsed_ms = 0;
+  bool interrupted = false;
+  std::string output_path;
+
+  SiteSummary Total() const;
+  // "37 pages fetched, 25 articles written, 0 errors, 2.1 s" plus the errors
+  // by kind when there are any.
+  std::string Line() const;
+  bool AllSitesStarted() const;
+};
+
+// Runs every site of the config once. Fails only when nothing can run (no
+// plugin directory, output not writable); a site that cannot start is
+// reported in its SiteSummary and the others crawl.
+Result<CrawlSummary> RunCrawl(const Config& config, const RunOptions& options);
+
+// Validates what a crawl would need without crawling: the plugin directory,
+// each site's plugin and its settings, TLS CA files, and the output path's
+// directory. Returns one message per problem, each naming what it concerns.
+std::vector<std::string> CheckConfig(const Config& config, const RunOptions& options, PluginLoadReport* report);
+
+}  // namespace newshound
+
+#endif  // NEWSHOUND_ENGINE_H_

@@ -1,0 +1,336 @@
+#include "newshound/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "newshound/url.h"
+
+namespace newshound {
+namespace {
+
+// Thrown inside this file only; LoadConfig turns it into a Status.
+struct ConfigError {
+  std::string message;
+};
+
+class Loader {
+ public:
+  explicit Loader(std::string file) : file_(std::move(file)) {}
+
+  std::string Where(const YAML::Mark& mark) const {
+    if (mark.is_null()) return file_;
+    return file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  }
+
+  [[noreturn]] void Fail(const YAML::Mark& mark, const std::string& what) const {
+    throw ConfigError{Where(mark) + ": " + what};
+  }
+
+  // Walks one mapping: `fields` maps each known key to its reader; any other
+  // key is an error, and so is a missing key listed in `required`.
+  void ReadMap(const YAML::Node& node, const std::string& path,
+               const std::vector<std::pair<std::string, std::function<void(const YAML::Node&, const std::string&)>>>& fields,
+               const std::vector<std::string>& required = {}) const {
+    if (!node.IsMap()) Fail(node.Mark(), "'" + path + "' must be a mapping");
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const std::string key_path = path.empty() ? key : path + "." + key;
+      auto field = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == key; });
+      if (field == fields.end()) {
+        std::string known;
+        for (const auto& f : fields) known += (known.empty() ? "" : ", ") + f.first;
+        Fail(it->first.Mark(), "unknown key '" + key_path + "' (known keys here: " + known + ")");
+      }
+      if (!seen.insert(key).second) Fail(it->first.Mark(), "duplicate key '" + key_path + "'");
+      field->second(it->second, key_path);
+    }
+    for (const auto& key : required) {
+      if (!seen.count(key)) {
+        Fail(node.Mark(), "missing required key '" + (path.empty() ? key : path + "." + key) + "'");
+      }
+    }
+  }
+
+  // Scalar text with ${VAR} and ${VAR:-default} expanded.
+  std::string Scalar(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) Fail(node.Mark(), "'" + key + "' must be a scalar, not a " + KindName(node));
+    const std::string& raw = node.Scalar();
+    std::string out;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '$' && i + 1 < raw.size() && raw[i + 1] == '{') {
+        const size_t close = raw.find('}', i + 2);
+        if (close == std::string::npos) Fail(node.Mark(), "'" + key + "': unterminated ${ in '" + raw + "'");
+        std::string expr = raw.substr(i + 2, close - i - 2);
+        std::optional<std::string> fallback;
+        if (auto sep = expr.find(":-"); sep != std::string::npos) {
+          fallback = expr.substr(sep + 2);
+          expr.resize(sep);
+        }
+        const char* value = std::getenv(expr.c_str());
+        if (value != nullptr && *value != '\0') {
+          out += value;
+        } else if (fallback) {
+          out += *fallback;
+        } else {
+          Fail(node.Mark(), "'" + key + "': environment variable " + expr + " is not set (write ${" + expr +
+                                ":-default} to give a default)");
+        }
+        i = close;
+      } else {
+        out += raw[i];
+      }
+    }
+    return out;
+  }
+
+  std::string String(const YAML::Node& node, const std::string& key) const {
+    std::string value = Scalar(node, key);
+    if (value.empty()) Fail(node.Mark(), "'" + key + "' must not be empty");
+    return value;
+  }
+
+  int64_t Integer(const YAML::Node& node, const std::string& key, int64_t min, int64_t max) const {
+    const std::string text = Scalar(node, key);
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size())
+      Fail(node.Mark(), "'" + key + "' must be an integer, got '" + text + "'");
+    if (value < min || value > max)
+      Fail(node.Mark(), "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                            ", got " + text);
+    return value;
+  }
+
+  bool Bool(const YAML::Node& node, const std::string& key) const {
+    const std::string text = Scalar(node, key);
+    if (text == "true" || text == "yes" || text == "on") return true;
+    if (text == "false" || text == "no" || text == "off") return false;
+    Fail(node.Mark(), "'" + key + "' must be true or false, got '" + text + "'");
+  }
+
+  Millis Duration(const YAML::Node& node, const std::string& key) const {
+    const std::string text = Scalar(node, key);
+    auto value = ParseDuration(text);
+    if (!value) Fail(node.Mark(), "'" + key + "' must be a duration such as 250ms, 1.5s, 2m or 1h, got '" + text + "'");
+    return *value;
+  }
+
+  uint64_t Bytes(const YAML::Node& node, const std::string& key) const {
+    const std::string text = Scalar(node, key);
+    auto value = ParseByteSize(text);
+    if (!value) Fail(node.Mark(), "'" + key + "' must be a size such as 512KiB or 10MiB, got '" + text + "'");
+    return *value;
+  }
+
+  std::vector<std::string> StringList(const YAML::Node& node, const std::string& key) const {
+    if (node.IsScalar()) return {String(node, key)};
+    if (!node.IsSequence()) Fail(node.Mark(), "'" + key + "' must be a list of strings, not a " + KindName(node));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < node.size(); ++i) out.push_back(String(node[i], key + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+  // Any YAML value as JSON, for plugin settings (scalars stay strings unless
+  // they read as a number or boolean).
+  boost::json::value ToJson(const YAML::Node& node, const std::string& key) const {
+    switch (node.Type()) {
+      case YAML::NodeType::Map: {
+        boost::json::object object;
+        for (auto it = node.begin(); it != node.end(); ++it)
+          object[it->first.Scalar()] = ToJson(it->second, key + "." + it->first.Scalar());
+        return object;
+      }
+      case YAML::NodeType::Sequence: {
+        boost::json::array array;
+        for (size_t i = 0; i < node.size(); ++i) array.push_back(ToJson(node[i], key + "[" + std::to_string(i) + "]"));
+        return array;
+      }
+      case YAML::NodeType::Scalar: {
+        const std::string text = Scalar(node, key);
+        if (node.Tag() != "!") {  // unquoted: may be a number or a boolean
+          if (text == "true") return true;
+          if (text == "false") return false;
+          int64_t i = 0;
+          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
+          if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return i;
+        }
+        return boost::json::string(text);
+      }
+      default:
+        return nullptr;
+    }
+  }
+
+  static std::string KindName(const YAML::Node& node) {
+    switch (node.Type()) {
+      case YAML::NodeType::Map: return "mapping";
+      case YAML::NodeType::Sequence: return "list";
+      case YAML::NodeType::Scalar: return "scalar";
+      case YAML::NodeType::Null: return "null";
+      default: return "missing value";
+    }
+  }
+
+  void ReadTls(const YAML::Node& node, const std::string& path, TlsOptions& tls, bool allow_insecure) const {
+    ReadMap(node, path,
+            {{"ca_file", [&](const YAML::Node& n, const std::string& k) { tls.ca_file = String(n, k); }},
+             {"insecure", [&](const YAML::Node& n, const std::string& k) {
+                if (!allow_insecure)
+                  Fail(n.Mark(), "'" + k + "' is only allowed in a site's tls settings, never crawler-wide");
+                tls.insecure = Bool(n, k);
+              }}});
+  }
+
+  void ReadPoliteness(const YAML::Node& node, const std::string& path, PolitenessOptions& p) const {
+    ReadMap(node, path,
+            {{"delay", [&](const YAML::Node& n, const std::string& k) { p.delay = Duration(n, k); }},
+             {"max_connections_per_host", [&](const YAML::Node& n, const std::string& k) {
+                p.max_connections_per_host = static_cast<int>(Integer(n, k, 1, 256));
+              }}});
+  }
+
+  using FieldList = std::vector<std::pair<std::string, std::function<void(const YAML::Node&, const std::string&)>>>;
+
+  void AddLimitFields(FieldList& fields, FetchLimits& limits) const {
+    fields.push_back({"connect_timeout", [&](const YAML::Node& n, const std::string& k) { limits.connect_timeout = Duration(n, k); }});
+    fields.push_back({"request_timeout", [&](const YAML::Node& n, const std::string& k) { limits.request_timeout = Duration(n, k); }});
+    fields.push_back({"max_body", [&](const YAML::Node& n, const std::string& k) { limits.max_body = Bytes(n, k); }});
+    fields.push_back({"max_redirects", [&](const YAML::Node& n, const std::string& k) {
+                        limits.max_redirects = static_cast<int>(Integer(n, k, 0, 50));
+                      }});
+  }
+
+  Config Load(const YAML::Node& root) const {
+    Config config;
+    config.path = file_;
+    if (!root.IsDefined() || root.IsNull()) Fail(YAML::Mark::null_mark(), "the file is empty");
+    TlsOptions tls;
+    PolitenessOptions politeness;
+    FetchLimits limits;
+
+    FieldList crawler_fields = {
+        {"threads", [&](const YAML::Node& n, const std::string& k) { config.crawler.threads = static_cast<int>(Integer(n, k, 0, 256)); }},
+        {"parse_threads", [&](const YAML::Node& n, const std::string& k) { config.crawler.parse_threads = static_cast<int>(Integer(n, k, 0, 256)); }},
+        {"max_in_flight", [&](const YAML::Node& n, const std::string& k) { config.crawler.max_in_flight = static_cast<int>(Integer(n, k, 1, 100000)); }},
+        {"plugin_dir", [&](const YAML::Node& n, const std::string& k) { config.crawler.plugin_dir = String(n, k); }},
+        {"user_agent", [&](const YAML::Node& n, const std::string& k) { config.crawler.user_agent = String(n, k); }},
+        {"log_level", [&](const YAML::Node& n, const std::string& k) {
+           const std::string level = String(n, k);
+           static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+           if (!kLevels.count(level)) Fail(n.Mark(), "'" + k + "' must be one of trace, debug, info, warn, error, off; got '" + level + "'");
+           config.crawler.log_level = level;
+         }},
+    };
+    AddLimitFields(crawler_fields, limits);
+
+    ReadMap(root, "",
+            {{"crawler", [&](const YAML::Node& n, const std::string& k) { ReadMap(n, k, crawler_fields); }},
+             {"network", [&](const YAML::Node& n, const std::string& k) {
+                ReadMap(n, k, {{"resolve", [&](const YAML::Node& m, const std::string& mk) {
+                                  if (!m.IsMap()) Fail(m.Mark(), "'" + mk + "' must be a mapping of host:port to address:port");
+                                  for (auto it = m.begin(); it != m.end(); ++it) {
+                                    const std::string from = it->first.Scalar();
+                                    const std::string to = String(it->second, mk + "." + from);
+                                    if (from.empty()) Fail(it->first.Mark(), "'" + mk + "': empty host");
+                                    config.crawler.resolve[from] = to;
+                                  }
+                                }}});
+              }},
+             {"tls", [&](const YAML::Node& n, const std::string& k) { ReadTls(n, k, tls, false); }},
+             {"politeness", [&](const YAML::Node& n, const std::string& k) { ReadPoliteness(n, k, politeness); }},
+             {"output", [&](const YAML::Node& n, const std::string& k) {
+                ReadMap(n, k, {{"jsonl", [&](const YAML::Node& m, const std::string& mk) { config.crawler.output_jsonl = String(m, mk); }}});
+              }},
+             // Read below, once the crawler-wide defaults they inherit are known.
+             {"sites", [](const YAML::Node&, const std::string&) {}}},
+            {"sites"});
+
+    const YAML::Node sites = root["sites"];
+    if (!sites.IsSequence() || sites.size() == 0) Fail(sites.Mark(), "'sites' must be a non-empty list");
+    std::set<std::string> names;
+    for (size_t i = 0; i < sites.size(); ++i) {
+      const YAML::Node site_node = sites[i];
+      const std::string path = "sites[" + std::to_string(i) + "]";
+      SiteConfig site;
+      site.politeness = politeness;
+      site.tls = tls;
+      site.limits = limits;
+      site.location = Where(site_node.Mark());
+      FieldList fields = {
+          {"name", [&](const YAML::Node& n, const std::string& k) { site.name = String(n, k); }},
+          {"plugin", [&](const YAML::Node& n, const std::string& k) { site.plugin = String(n, k); }},
+          {"start_urls", [&](const YAML::Node& n, const std::string& k) {
+             site.start_urls = StringList(n, k);
+             for (size_t u = 0; u < site.start_urls.size(); ++u) {
+               auto parsed = ParseHttpUrl(site.start_urls[u]);
+               if (!parsed.ok()) Fail(n.IsSequence() ? n[u].Mark() : n.Mark(), "'" + k + "': " + parsed.status().message());
+             }
+           }},
+          {"hosts", [&](const YAML::Node& n, const std::string& k) { site.hosts = StringList(n, k); }},
+          {"max_pages", [&](const YAML::Node& n, const std::string& k) { site.max_pages = Integer(n, k, 0, 1'000'000'000'000); }},
+          {"max_depth", [&](const YAML::Node& n, const std::string& k) { site.max_depth = static_cast<int>(Integer(n, k, 0, 10'000)); }},
+          {"user_agent", [&](const YAML::Node& n, const std::string& k) { site.user_agent = String(n, k); }},
+          {"plugin_settings", [&](const YAML::Node& n, const std::string& k) {
+             if (!n.IsMap()) Fail(n.Mark(), "'" + k + "' must be a mapping");
+             site.plugin_settings_json = boost::json::serialize(ToJson(n, k));
+           }},
+          {"politeness", [&](const YAML::Node& n, const std::string& k) { ReadPoliteness(n, k, site.politeness); }},
+          {"tls", [&](const YAML::Node& n, const std::string& k) { ReadTls(n, k, site.tls, true); }},
+      };
+      AddLimitFields(fields, site.limits);
+      ReadMap(site_node, path, fields, {"name", "plugin", "start_urls"});
+      if (site.start_urls.empty()) Fail(site_node.Mark(), "'" + path + ".start_urls' must not be empty");
+      if (!names.insert(site.name).second) Fail(site_node.Mark(), "duplicate site name '" + site.name + "'");
+      if (site.user_agent.empty()) site.user_agent = config.crawler.user_agent;
+      if (site.hosts.empty()) {
+        for (const auto& url : site.start_urls) {
+          auto parts = ParseHttpUrl(url);
+          if (std::find(site.hosts.begin(), site.hosts.end(), parts->host) == site.hosts.end())
+            site.hosts.push_back(parts->host);
+        }
+      }
+      for (auto& host : site.hosts)
+        for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      config.sites.push_back(std::move(site));
+    }
+    return config;
+  }
+
+ private:
+  std::string file_;
+};
+
+}  // namespace
+
+Result<Config> LoadConfigString(const std::string& text, const std::string& name) {
+  Loader loader(name);
+  try {
+    YAML::Node root = YAML::Load(text);
+    return loader.Load(root);
+  } catch (const ConfigError& e) {
+    return Status(ErrorCode::kConfig, e.message);
+  } catch (const YAML::Exception& e) {
+    return Status(ErrorCode::kConfig, loader.Where(e.mark) + ": " + e.msg);
+  }
+}
+
+Result<Config> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(ErrorCode::kConfig, path + ": cannot open: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return LoadConfigString(text.str(), path);
+}
+
+}  // namespace newshound

@@ -1,0 +1,447 @@
+#include "net/fetcher.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+#include <set>
+
+#include "newshound/url.h"
+
+namespace newshound::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using asio::awaitable;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+constexpr uint64_t kMaxHeaderBytes = 64 * 1024;
+
+int64_t MsSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+bool IsRedirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Looks up "host:port", then "host", in the resolve map. The value is
+// "address" or "address:port" ("[v6]:port" for IPv6).
+std::optional<std::pair<std::string, uint16_t>> PinnedAddress(const std::map<std::string, std::string>& resolve,
+                                                               const UrlParts& url) {
+  auto it = resolve.find(url.host + ":" + std::to_string(url.port));
+  if (it == resolve.end()) it = resolve.find(url.host);
+  if (it == resolve.end()) return std::nullopt;
+  std::string value = it->second;
+  uint16_t port = url.port;
+  std::string address = value;
+  if (!value.empty() && value.front() == '[') {
+    const size_t close = value.find(']');
+    address = value.substr(1, close - 1);
+    if (close + 1 < value.size() && value[close + 1] == ':') port = static_cast<uint16_t>(std::stoi(value.substr(close + 2)));
+  } else if (std::count(value.begin(), value.end(), ':') == 1) {
+    const size_t colon = value.find(':');
+    address = value.substr(0, colon);
+    port = static_cast<uint16_t>(std::stoi(value.substr(colon + 1)));
+  }
+  return std::make_pair(address, port);
+}
+
+// What one hop (one request on one connection) produced.
+struct Exchange {
+  OutcomeKind kind = OutcomeKind::kNetwork;
+  FetchPhase phase = FetchPhase::kNone;
+  std::string detail;
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string location;
+  std::string body;
+  std::string remote_address;
+};
+
+std::string TlsFailureDetail(SSL* ssl, const boost::system::error_code& ec) {
+  const long verify = SSL_get_verify_result(ssl);
+  if (verify != X509_V_OK) {
+    std::string reason = X509_verify_cert_error_string(verify);
+    switch (verify) {
+      case X509_V_ERR_HOSTNAME_MISMATCH:
+      case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return "certificate does not match the host name (" + reason + ")";
+      case X509_V_ERR_CERT_HAS_EXPIRED:
+        return "certificate has expired (" + reason + ")";
+      case X509_V_ERR_CERT_NOT_YET_VALID:
+        return "certificate is not yet valid (" + reason + ")";
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+      case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        return "certificate is signed by an unknown CA (" + reason + ")";
+      default:
+        return "certificate verification failed (" + reason + ")";
+    }
+  }
+  return "TLS handshake failed: " + ec.message();
+}
+
+class Request {
+ public:
+  Request(Fetcher& fetcher, const FetchSettings& settings, Clock::time_point deadline, FetchTimings& timings)
+      : fetcher_(fetcher), settings_(settings), deadline_(deadline), timings_(timings) {}
+
+  awaitable<Exchange> Run(const UrlParts& url) {
+    Exchange ex;
+    auto executor = co_await asio::this_coro::executor;
+
+    // Resolve, unless the config pins this host to an address.
+    tcp::resolver::results_type endpoints;
+    const auto resolve_start = Clock::now();
+    if (auto pinned = PinnedAddress(settings_.resolve, url)) {
+      boost::system::error_code ec;
+      auto address = asio::ip::make_address(pinned->first, ec);
+      if (ec) {
+        ex.kind = OutcomeKind::kDns;
+        ex.phase = FetchPhase::kResolve;
+        ex.detail = "network.resolve pins " + url.host + " to '" + pinned->first + "', which is not an IP address";
+        co_return ex;
+      }
+      endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, pinned->second), url.host,
+                                                       std::to_string(pinned->second));
+    } else {
+      using namespace asio::experimental::awaitable_operators;
+      tcp::resolver resolver(executor);
+      asio::steady_timer timer(executor);
+      timer.expires_at(PhaseDeadline(settings_.limits.connect_timeout));
+      auto raced = co_await (resolver.async_resolve(url.host, std::to_string(url.port), kTuple) ||
+                             timer.async_wait(kTuple));
+      if (raced.index() == 1) {
+        ex.kind = OutcomeKind::kTimeout;
+        ex.phase = FetchPhase::kResolve;
+        ex.detail = "resolving " + url.host + " timed out";
+        co_return ex;
+      }
+      auto [ec, results] = std::get<0>(std::move(raced));
+      if (ec) {
+        ex.kind = OutcomeKind::kDns;
+        ex.phase = FetchPhase::kResolve;
+        ex.detail = "cannot resolve " + url.host + ": " + ec.message();
+        co_return ex;
+      }
+      endpoints = std::move(results);
+    }
+    timings_.resolve_ms = MsSince(resolve_start);
+
+    if (url.scheme == "https") {
+      std::string error;
+      auto context = fetcher_.TlsContext(settings_.tls, &error);
+      if (!context) {
+        ex.kind = OutcomeKind::kTls;
+        ex.phase = FetchPhase::kTlsHandshake;
+        ex.detail = error;
+        co_return ex;
+      }
+      beast::ssl_stream<beast::tcp_stream> stream(executor, *context);
+      if (!co_await Connect(beast::get_lowest_layer(stream), endpoints, ex)) co_return ex;
+      if (!co_await Handshake(stream, url, ex)) co_return ex;
+      co_await Exchange_(stream, url, ex);
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    } else {
+      beast::tcp_stream stream(executor);
+      if (!co_await Connect(stream, endpoints, ex)) co_return ex;
+      co_await Exchange_(stream, url, ex);
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
+    co_return ex;
+  }
+
+ private:
+  Clock::time_point PhaseDeadline(std::chrono::milliseconds phase_budget) const {
+    return std::min(deadline_, Clock::now() + phase_budget);
+  }
+
+  // The phase a timeout is charged to: the request-wide deadline wins when it
+  // is what expired.
+  FetchPhase TimeoutPhase(FetchPhase phase) const { return Clock::now() >= deadline_ ? FetchPhase::kTotal : phase; }
+
+  awaitable<bool> Connect(beast::tcp_stream& stream, const tcp::resolver::results_type& endpoints, Exchange& ex) {
+    const auto start = Clock::now();
+    stream.expires_at(PhaseDeadline(settings_.limits.connect_timeout));
+    auto [ec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
+    if (ec) {
+      if (ec == beast::error::timeout) {
+        ex.kind = OutcomeKind::kTimeout;
+        ex.phase = TimeoutPhase(FetchPhase::kConnect);
+      } else {
+        ex.kind = OutcomeKind::kConnect;
+        ex.phase = FetchPhase::kConnect;
+      }
+      ex.detail = "connect to " + endpoints.begin()->endpoint().address().to_string() + ":" +
+                  std::to_string(endpoints.begin()->endpoint().port()) + " failed: " + ec.message();
+      co_return false;
+    }
+    ex.remote_address = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    timings_.connect_ms = MsSince(start);
+    co_return true;
+  }
+
+  awaitable<bool> Handshake(beast::ssl_stream<beast::tcp_stream>& stream, const UrlParts& url, Exchange& ex) {
+    const auto start = Clock::now();
+    SSL* ssl = stream.native_handle();
+    boost::system::error_code ip_ec;
+    asio::ip::make_address(url.host, ip_ec);
+    const bool is_ip = !ip_ec;
+    if (!is_ip) SSL_set_tlsext_host_name(ssl, url.host.c_str());  // SNI
+    if (!settings_.tls.insecure) {
+      // Host name checked by OpenSSL itself, so a mismatch is reported as
+      // X509_V_ERR_HOSTNAME_MISMATCH rather than a generic failure.
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      if (is_ip) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), url.host.size());
+      }
+    }
+    beast::get_lowest_layer(stream).expires_at(PhaseDeadline(settings_.limits.connect_timeout));
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, kTuple);
+    if (ec) {
+      if (ec == beast::error::timeout) {
+        ex.kind = OutcomeKind::kTimeout;
+        ex.phase = TimeoutPhase(FetchPhase::kTlsHandshake);
+        ex.detail = "TLS handshake with " + url.host + " timed out";
+      } else {
+        ex.kind = OutcomeKind::kTls;
+        ex.phase = FetchPhase::kTlsHandshake;
+        ex.detail = TlsFailureDetail(ssl, ec) + " for " + url.host;
+      }
+      co_return false;
+    }
+    timings_.tls_ms = MsSince(start);
+    co_return true;
+  }
+
+  template <typename Stream>
+  awaitable<void> Exchange_(Stream& stream, const UrlParts& url, Exchange& ex) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    http::request<http::empty_body> request(http::verb::get, url.target, 11);
+    const bool default_port = (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
+    std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+    if (!default_port) host += ":" + std::to_string(url.port);
+    request.set(http::field::host, host);
+    request.set(http::field::user_agent, settings_.user_agent);
+    request.set(http::field::accept, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+    request.set(http::field::accept_encoding, "identity");
+    request.set(http::field::connection, "close");
+
+    const auto start = Clock::now();
+    lowest.expires_at(deadline_);
+    if (auto [ec, n] = co_await http::async_write(stream, request, kTuple); ec) {
+      SetTransportError(ex, ec, FetchPhase::kHeaders, "sending the request");
+      co_return;
+    }
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(kMaxHeaderBytes);
+    parser.body_limit(settings_.limits.max_body);
+    if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
+      SetTransportError(ex, ec, FetchPhase::kHeaders, "reading the response headers");
+      co_return;
+    }
+    timings_.headers_ms = MsSince(start);
+    const auto& header = parser.get();
+    ex.status = static_cast<int>(header.result_int());
+    for (const auto& field : header) ex.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    if (auto it = header.find(http::field::location); it != header.end()) ex.location = std::string(it->value());
+    if (IsRedirect(ex.status) && !ex.location.empty()) {
+      ex.kind = OutcomeKind::kFetched;  // the caller follows it; the body is not needed
+      co_return;
+    }
+
+    const auto body_start = Clock::now();
+    while (!parser.is_done()) {
+      lowest.expires_at(deadline_);
+      auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kTuple);
+      if (ec == ssl::error::stream_truncated && parser.need_eof()) {
+        // A server that closes without close_notify ends an EOF-delimited
+        // body; anything with a known length is still checked below.
+        parser.put_eof(ec);
+      }
+      if (ec == http::error::end_of_stream && parser.need_eof()) parser.put_eof(ec);
+      if (ec && !parser.is_done()) {
+        SetTransportError(ex, ec, FetchPhase::kBody, "reading the body");
+        co_return;
+      }
+    }
+    timings_.body_ms = MsSince(body_start);
+    ex.body = std::move(parser.get().body());
+    ex.kind = OutcomeKind::kFetched;
+  }
+
+  void SetTransportError(Exchange& ex, const boost::system::error_code& ec, FetchPhase phase, const char* doing) {
+    ex.phase = phase;
+    if (ec == beast::error::timeout) {
+      ex.kind = OutcomeKind::kTimeout;
+      ex.phase = TimeoutPhase(phase);
+      ex.detail = std::string("timed out ") + doing;
+    } else if (ec == http::error::body_limit) {
+      ex.kind = OutcomeKind::kTooLarge;
+      ex.detail = "body larger than max_body (" + std::to_string(settings_.limits.max_body) + " bytes)";
+    } else if (ec == http::error::header_limit) {
+      ex.kind = OutcomeKind::kTooLarge;
+      ex.detail = "response headers larger than " + std::to_string(kMaxHeaderBytes) + " bytes";
+    } else if (ec == http::error::partial_message || ec == ssl::error::stream_truncated ||
+               (phase == FetchPhase::kBody && (ec == asio::error::eof || ec == http::error::end_of_stream ||
+                                               ec == asio::error::connection_reset))) {
+      ex.kind = OutcomeKind::kTruncated;
+      ex.detail = std::string("connection closed before the whole body arrived (") + ec.message() + ")";
+    } else {
+      ex.kind = OutcomeKind::kNetwork;
+      ex.detail = std::string("error ") + doing + ": " + ec.message();
+    }
+  }
+
+  Fetcher& fetcher_;
+  const FetchSettings& settings_;
+  Clock::time_point deadline_;
+  FetchTimings& timings_;
+};
+
+}  // namespace
+
+std::shared_ptr<ssl::context> Fetcher::TlsContext(const TlsOptions& tls, std::string* error) {
+  std::lock_guard<std::mutex> lock(tls_mutex_);
+  auto key = std::make_pair(tls.ca_file, tls.insecure);
+  if (auto it = tls_contexts_.find(key); it != tls_contexts_.end()) return it->second;
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  if (tls.insecure) {
+    context->set_verify_mode(ssl::verify_none);
+  } else {
+    boost::system::error_code ec;
+    context->set_default_verify_paths(ec);  // the system CA store
+    if (!tls.ca_file.empty()) {
+      context->load_verify_file(tls.ca_file, ec);
+      if (ec) {
+        *error = "tls.ca_file " + tls.ca_file + ": cannot load: " + ec.message();
+        return nullptr;
+      }
+    }
+    context->set_verify_mode(ssl::verify_peer);
+  }
+  tls_contexts_.emplace(key, context);
+  return context;
+}
+
+awaitable<FetchResult> Fetcher::Fetch(std::string url, const FetchSettings& settings, RedirectCheck redirect_check) {
+  FetchResult result;
+  result.url = url;
+  const auto start = Clock::now();
+  const auto deadline = start + settings.limits.request_timeout;
+  std::string current = std::move(url);
+  std::set<std::string> visited;
+  for (int hop = 0;; ++hop) {
+    auto parts = ParseHttpUrl(current);
+    if (!parts.ok()) {
+      result.kind = OutcomeKind::kRefusedScheme;
+      result.detail = parts.status().message();
+      break;
+    }
+    if (auto normalized = NormalizeUrl(current); normalized.ok()) visited.insert(*normalized);
+    Request request(*this, settings, deadline, result.timings);
+    Exchange ex = co_await request.Run(*parts);
+    result.final_url = current;
+    result.status = ex.status;
+    result.remote_address = ex.remote_address;
+    result.headers = std::move(ex.headers);
+    result.phase = ex.phase;
+    result.detail = std::move(ex.detail);
+    if (ex.kind == OutcomeKind::kFetched && IsRedirect(ex.status) && !ex.location.empty()) {
+      auto target = ResolveUrl(current, ex.location);
+      if (!target.ok()) {
+        result.kind = OutcomeKind::kRefusedScheme;
+        result.detail = "redirect from " + current + ": " + target.status().message();
+        break;
+      }
+      if (hop >= settings.limits.max_redirects) {
+        result.kind = OutcomeKind::kTooManyRedirects;
+        result.detail = "more than " + std::to_string(settings.limits.max_redirects) + " redirects";
+        break;
+      }
+      auto normalized = NormalizeUrl(*target);
+      if (normalized.ok() && visited.count(*normalized)) {
+        result.kind = OutcomeKind::kRedirectLoop;
+        result.detail = "redirect loop back to " + *target;
+        break;
+      }
+      if (redirect_check) {
+        if (auto refused = redirect_check(*target)) {
+          result.kind = *refused;
+          result.detail = "redirect to " + *target + " not followed";
+          break;
+        }
+      }
+      result.redirect_chain.push_back(current);
+      current = std::move(*target);
+      continue;
+    }
+    result.kind = ex.kind;
+    if (ex.kind == OutcomeKind::kFetched) {
+      result.body = std::move(ex.body);
+      if (ex.status < 200 || ex.status > 299) {
+        result.kind = OutcomeKind::kHttpError;
+        result.detail = "HTTP " + std::to_string(ex.status);
+      }
+    }
+    break;
+  }
+  result.timings.total_ms = MsSince(start);
+  co_return result;
+}
+
+}  // namespace newshound::net
+
+namespace newshound {
+
+std::string FetchResult::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() &&
+        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+      return value;
+  }
+  return "";
+}
+
+FetchResult FetchOnce(const std::string& url, const FetchSettings& settings) {
+  boost::asio::io_context io;
+  net::Fetcher fetcher;
+  FetchResult result;
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { result = co_await fetcher.Fetch(url, settings); },
+      boost::asio::detached);
+  io.run();
+  return result;
+}
+
+}  // namespace newshound

@@ -1,0 +1,423 @@
+#include "newshound/plugin/html.h"
+
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xpath.h>
+
+#include <climits>
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+#include "newshound/plugin/links.h"
+#include "newshound/plugin/text.h"
+
+namespace newshound::sdk {
+namespace {
+
+xmlNode* Raw(void* node) { return static_cast<xmlNode*>(node); }
+
+bool NameIs(const xmlNode* node, const char* name) {
+  return node->name != nullptr && std::strcmp(reinterpret_cast<const char*>(node->name), name) == 0;
+}
+
+bool NameIn(const xmlNode* node, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (NameIs(node, name)) return true;
+  }
+  return false;
+}
+
+// Elements that start a new line when rendered: they separate words in
+// Text() and end paragraphs in Paragraphs().
+bool IsBlock(const xmlNode* node) {
+  return NameIn(node, {"p",       "div",     "blockquote", "h1",     "h2",      "h3",     "h4",
+                       "h5",      "h6",      "ul",         "ol",     "li",      "dl",     "dt",
+                       "dd",      "table",   "thead",      "tbody",  "tfoot",   "tr",     "td",
+                       "th",      "caption", "section",    "article", "header", "footer", "aside",
+                       "nav",     "main",    "pre",        "hr",     "figure",  "figcaption",
+                       "address", "center",  "form",       "fieldset", "details", "summary",
+                       "body",    "html"});
+}
+
+// Content that is never readable text.
+bool IsNonText(const xmlNode* node) { return NameIn(node, {"script", "style", "template"}); }
+
+// Content that is never part of an article body, besides non-text: media
+// and their captions, embeds, and form controls.
+bool IsNonBody(const xmlNode* node) {
+  return IsNonText(node) ||
+         NameIn(node, {"noscript", "img",    "picture", "figure", "figcaption", "iframe", "video",
+                       "audio",    "source", "track",   "svg",    "math",       "canvas", "object",
+                       "embed",    "map",    "form",    "button", "input",      "select", "textarea",
+                       "head",     "title",  "meta",    "link"});
+}
+
+bool IsDocumentNode(const xmlNode* node) {
+  return node->type == XML_DOCUMENT_NODE || node->type == XML_HTML_DOCUMENT_NODE;
+}
+
+// Node kinds a Node may wrap. XPath can also return namespace nodes, which
+// are not xmlNode structs at all.
+bool IsWrappable(const xmlNode* node) {
+  switch (node->type) {
+    case XML_ELEMENT_NODE:
+    case XML_ATTRIBUTE_NODE:
+    case XML_TEXT_NODE:
+    case XML_CDATA_SECTION_NODE:
+    case XML_COMMENT_NODE:
+    case XML_DOCUMENT_NODE:
+    case XML_HTML_DOCUMENT_NODE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsTextNode(const xmlNode* node) {
+  return node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE;
+}
+
+std::string_view Content(const xmlNode* node) {
+  if (node->content == nullptr) return {};
+  return reinterpret_cast<const char*>(node->content);
+}
+
+// Visits the descendants of `root` in document order without recursion,
+// because the HTML parser accepts nesting deeper than the stack would.
+// enter(node) returns whether to visit the node's children; leave(node) is
+// called after them for every node entered that way.
+template <typename Enter, typename Leave>
+void Walk(xmlNode* root, Enter&& enter, Leave&& leave) {
+  xmlNode* node = root->children;
+  while (node != nullptr) {
+    if (enter(node)) {
+      if (node->children != nullptr) {
+        node = node->children;
+        continue;
+      }
+      leave(node);
+    }
+    while (node->next == nullptr) {
+      node = node->parent;
+      if (node == nullptr || node == root) return;
+      leave(node);
+    }
+    node = node->next;
+  }
+}
+
+std::string OwnedString(xmlChar* value) {
+  if (value == nullptr) return "";
+  std::string out(reinterpret_cast<const char*>(value));
+  xmlFree(value);
+  return out;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+void IgnoreXPathError(void* /*user_data*/, xmlError* /*error*/) {}
+
+void IgnoreGenericError(void* /*context*/, const char* /*format*/, ...) {}
+
+// Some XPath evaluation errors (an unknown function) bypass the context's
+// handler and go to the generic one, which prints to stderr. That handler
+// is per thread, so swapping it for the call is safe.
+class QuietGenericErrors {
+ public:
+  QuietGenericErrors() : handler_(xmlGenericError), context_(xmlGenericErrorContext) {
+    xmlSetGenericErrorFunc(nullptr, &IgnoreGenericError);
+  }
+  ~QuietGenericErrors() { xmlSetGenericErrorFunc(context_, handler_); }
+  QuietGenericErrors(const QuietGenericErrors&) = delete;
+  QuietGenericErrors& operator=(const QuietGenericErrors&) = delete;
+
+ private:
+  xmlGenericErrorFunc handler_;
+  void* context_;
+};
+
+struct XPathContextDeleter {
+  void operator()(xmlXPathContext* ctx) const { xmlXPathFreeContext(ctx); }
+};
+struct XPathObjectDeleter {
+  void operator()(xmlXPathObject* obj) const { xmlXPathFreeObject(obj); }
+};
+
+std::once_flag init_once;
+
+}  // namespace
+
+std::string ClassXPath(std::string_view cls) {
+  std::string out = "contains(concat(' ', normalize-space(@class), ' '), ' ";
+  out += cls;
+  out += " ')";
+  return out;
+}
+
+// --- Node ---
+
+std::vector<Node> Node::Select(std::string_view xpath) const {
+  std::vector<Node> out;
+  xmlNode* node = Raw(node_);
+  // A NUL would silently cut the expression short.
+  if (node == nullptr || node->doc == nullptr || xpath.empty() ||
+      xpath.find('\0') != std::string_view::npos) {
+    return out;
+  }
+  std::unique_ptr<xmlXPathContext, XPathContextDeleter> ctx(xmlXPathNewContext(node->doc));
+  if (ctx == nullptr) return out;
+  ctx->node = node;
+  // Without a handler libxml2 prints bad expressions to stderr.
+  ctx->error = &IgnoreXPathError;
+  const std::string expr(xpath);
+  const QuietGenericErrors quiet;
+  std::unique_ptr<xmlXPathObject, XPathObjectDeleter> result(
+      xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(expr.c_str()), ctx.get()));
+  if (result == nullptr || result->type != XPATH_NODESET || result->nodesetval == nullptr) return out;
+  const xmlNodeSet* set = result->nodesetval;
+  out.reserve(static_cast<size_t>(set->nodeNr));
+  for (int i = 0; i < set->nodeNr; ++i) {
+    if (set->nodeTab[i] != nullptr && IsWrappable(set->nodeTab[i])) out.push_back(Node(set->nodeTab[i]));
+  }
+  return out;
+}
+
+std::optional<Node> Node::SelectFirst(std::string_view xpath) const {
+  std::vector<Node> nodes = Select(xpath);
+  if (nodes.empty()) return std::nullopt;
+  return nodes.front();
+}
+
+std::string Node::Attr(std::string_view name) const {
+  xmlNode* node = Raw(node_);
+  if (node == nullptr || node->type != XML_ELEMENT_NODE || name.find('\0') != std::string_view::npos) return "";
+  const std::string key = Lower(name);
+  return OwnedString(xmlGetProp(node, reinterpret_cast<const xmlChar*>(key.c_str())));
+}
+
+bool Node::HasAttr(std::string_view name) const {
+  xmlNode* node = Raw(node_);
+  if (node == nullptr || node->type != XML_ELEMENT_NODE || name.find('\0') != std::string_view::npos) return false;
+  const std::string key = Lower(name);
+  return xmlHasProp(node, reinterpret_cast<const xmlChar*>(key.c_str())) != nullptr;
+}
+
+std::string Node::Text() const {
+  xmlNode* node = Raw(node_);
+  if (node == nullptr) return "";
+  switch (node->type) {
+    case XML_TEXT_NODE:
+    case XML_CDATA_SECTION_NODE:
+    case XML_COMMENT_NODE:
+      return NormalizeSpace(Content(node));
+    case XML_ATTRIBUTE_NODE:
+      return NormalizeSpace(OwnedString(xmlNodeGetContent(node)));
+    case XML_ELEMENT_NODE:
+    case XML_DOCUMENT_NODE:
+    case XML_HTML_DOCUMENT_NODE:
+      break;
+    default:
+      return "";
+  }
+  if (node->type == XML_ELEMENT_NODE && IsNonText(node)) return "";
+  std::string text;
+  Walk(
+      node,
+      [&](xmlNode* n) {
+        if (IsTextNode(n)) {
+          text += Content(n);
+          return false;
+        }
+        if (n->type != XML_ELEMENT_NODE || IsNonText(n)) return false;
+        if (NameIs(n, "br") || IsBlock(n)) text += ' ';
+        return true;
+      },
+      [&](xmlNode* n) {
+        if (IsBlock(n)) text += ' ';
+      });
+  return NormalizeSpace(text);
+}
+
+std::string Node::Name() const {
+  xmlNode* node = Raw(node_);
+  if (node == nullptr) return "";
+  switch (node->type) {
+    case XML_ELEMENT_NODE:
+    case XML_ATTRIBUTE_NODE:
+      return node->name == nullptr ? "" : Lower(reinterpret_cast<const char*>(node->name));
+    case XML_TEXT_NODE:
+      return "#text";
+    case XML_CDATA_SECTION_NODE:
+      return "#cdata-section";
+    case XML_COMMENT_NODE:
+      return "#comment";
+    case XML_DOCUMENT_NODE:
+    case XML_HTML_DOCUMENT_NODE:
+      return "#document";
+    default:
+      return "";
+  }
+}
+
+bool Node::HasClass(std::string_view cls) const {
+  if (cls.empty()) return false;
+  const std::string classes = Attr("class");
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; };
+  size_t pos = 0;
+  while (pos < classes.size()) {
+    while (pos < classes.size() && is_space(classes[pos])) ++pos;
+    size_t end = pos;
+    while (end < classes.size() && !is_space(classes[end])) ++end;
+    if (end > pos && std::string_view(classes).substr(pos, end - pos) == cls) return true;
+    pos = end;
+  }
+  return false;
+}
+
+std::vector<std::string> Node::Paragraphs(const NodePredicate& skip) const {
+  std::vector<std::string> paragraphs;
+  xmlNode* node = Raw(node_);
+  if (node == nullptr || (node->type != XML_ELEMENT_NODE && !IsDocumentNode(node))) return paragraphs;
+  std::string current;
+  int pending_breaks = 0;  // <br>s seen since the last visible text
+  const auto flush = [&] {
+    std::string paragraph = NormalizeSpace(current);
+    if (!paragraph.empty()) paragraphs.push_back(std::move(paragraph));
+    current.clear();
+    pending_breaks = 0;
+  };
+  Walk(
+      node,
+      [&](xmlNode* n) {
+        if (IsTextNode(n)) {
+          const std::string_view content = Content(n);
+          if (pending_breaks > 0 && !NormalizeSpace(content).empty()) {
+            if (pending_breaks >= 2) {
+              flush();
+            } else {
+              current += ' ';
+            }
+            pending_breaks = 0;
+          }
+          current += content;
+          return false;
+        }
+        if (n->type != XML_ELEMENT_NODE) return false;
+        if (NameIs(n, "br")) {
+          ++pending_breaks;
+          return false;
+        }
+        const bool block = IsBlock(n);
+        if (IsNonBody(n) || (skip && skip(Node(n)))) {
+          // A skipped block still ends the paragraph before it, as it would
+          // on screen; skipped inline content leaves the sentence whole.
+          if (block) flush();
+          return false;
+        }
+        if (block) flush();
+        return true;
+      },
+      [&](xmlNode* n) {
+        if (IsBlock(n)) flush();
+      });
+  flush();
+  return paragraphs;
+}
+
+std::optional<Node> Node::Parent() const {
+  xmlNode* node = Raw(node_);
+  if (node == nullptr || node->parent == nullptr || IsDocumentNode(node)) return std::nullopt;
+  return Node(node->parent);
+}
+
+std::vector<Node> Node::Children() const {
+  std::vector<Node> out;
+  xmlNode* node = Raw(node_);
+  if (node == nullptr || (node->type != XML_ELEMENT_NODE && !IsDocumentNode(node))) return out;
+  for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (child->type == XML_ELEMENT_NODE) out.push_back(Node(child));
+  }
+  return out;
+}
+
+// --- Document ---
+
+struct Document::Impl {
+  xmlDoc* doc = nullptr;
+  std::string url;
+  std::string base_url;
+
+  ~Impl() {
+    if (doc != nullptr) xmlFreeDoc(doc);
+  }
+};
+
+Document::Document(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Document::Document(Document&& other) noexcept = default;
+Document& Document::operator=(Document&& other) noexcept = default;
+Document::~Document() = default;
+
+Document Document::Parse(std::string_view utf8_html, std::string_view url) {
+  // Plugins parse from several threads; libxml2 wants its globals set up
+  // once before that.
+  std::call_once(init_once, [] { xmlInitParser(); });
+
+  auto impl = std::make_unique<Impl>();
+  impl->url = std::string(url);
+
+  std::string repaired;
+  if (!IsValidUtf8(utf8_html)) {
+    // libxml2 would otherwise stop or guess another encoding at the first
+    // bad byte.
+    repaired = ToValidUtf8(utf8_html);
+    utf8_html = repaired;
+  }
+  if (!utf8_html.empty() && utf8_html.size() <= static_cast<size_t>(INT_MAX)) {
+    // Passing the encoding makes the parser ignore <meta charset>: the host
+    // has decoded the page already.
+    impl->doc = htmlReadMemory(utf8_html.data(), static_cast<int>(utf8_html.size()),
+                               impl->url.empty() ? nullptr : impl->url.c_str(), "UTF-8",
+                               HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                   HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+  }
+  if (impl->doc == nullptr) impl->doc = htmlNewDocNoDtD(nullptr, nullptr);
+
+  Document document(std::move(impl));
+  document.impl_->base_url = document.impl_->url;
+  if (auto base = document.SelectFirst("//base[@href]")) {
+    if (auto resolved = ResolveLink(document.impl_->url, base->Attr("href"))) {
+      document.impl_->base_url = std::move(*resolved);
+    }
+  }
+  return document;
+}
+
+Node Document::Root() const {
+  return Node(impl_ == nullptr ? nullptr : reinterpret_cast<xmlNode*>(impl_->doc));
+}
+
+const std::string& Document::url() const {
+  static const std::string kEmpty;
+  return impl_ == nullptr ? kEmpty : impl_->url;
+}
+
+const std::string& Document::base_url() const {
+  static const std::string kEmpty;
+  return impl_ == nullptr ? kEmpty : impl_->base_url;
+}
+
+std::optional<std::string> Document::Resolve(std::string_view href) const {
+  return ResolveLink(base_url(), href);
+}
+
+}  // namespace newshound::sdk

@@ -1,0 +1,94 @@
+#include "newshound/plugin/text.h"
+
+#include "utf8.h"
+
+namespace newshound::sdk {
+
+using internal::CodePoint;
+using internal::DecodeAt;
+
+std::string NormalizeSpace(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (size_t pos = 0; pos < text.size();) {
+    const CodePoint cp = DecodeAt(text, pos);
+    if (cp.valid && internal::IsSpace(cp.value)) {
+      pending_space = !out.empty();
+    } else {
+      if (pending_space) out += ' ';
+      pending_space = false;
+      out.append(text.substr(pos, cp.length));
+    }
+    pos += cp.length;
+  }
+  return out;
+}
+
+std::string JoinParagraphs(const std::vector<std::string>& paragraphs) {
+  std::string out;
+  for (const std::string& paragraph : paragraphs) {
+    if (paragraph.empty()) continue;
+    if (!out.empty()) out += "\n\n";
+    out += paragraph;
+  }
+  return out;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  for (size_t pos = 0; pos < text.size();) {
+    const CodePoint cp = DecodeAt(text, pos);
+    if (!cp.valid) return false;
+    pos += cp.length;
+  }
+  return true;
+}
+
+std::string ToValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t pos = 0; pos < text.size();) {
+    const CodePoint cp = DecodeAt(text, pos);
+    if (cp.valid) {
+      out.append(text.substr(pos, cp.length));
+    } else {
+      internal::AppendUtf8(out, 0xFFFD);
+    }
+    pos += cp.length;
+  }
+  return out;
+}
+
+std::string FoldForMatching(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t pos = 0; pos < text.size();) {
+    const CodePoint cp = DecodeAt(text, pos);
+    pos += cp.length;
+    if (!cp.valid) {
+      internal::AppendUtf8(out, 0xFFFD);
+      continue;
+    }
+    char32_t c = cp.value;
+    if (c >= 'A' && c <= 'Z') c = c - 'A' + 'a';
+    if (c >= 0x0660 && c <= 0x0669) c = '0' + (c - 0x0660);
+    if (c >= 0x06F0 && c <= 0x06F9) c = '0' + (c - 0x06F0);
+    const bool invisible = c == 0x0640 || (c >= 0x064B && c <= 0x065F) || c == 0x0670 || c == 0x061C ||
+                           (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+                           (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF;
+    if (invisible) continue;
+    switch (c) {
+      case 0x0622: case 0x0623: case 0x0625: case 0x0671: c = 0x0627; break;  // alef
+      case 0x0629: c = 0x0647; break;                                         // teh marbuta
+      case 0x0649: case 0x06CC: c = 0x064A; break;                            // yeh
+      case 0x06A9: c = 0x0643; break;                                         // kaf
+      case 0x060C: c = ','; break;
+      case 0x061B: c = ';'; break;
+      default: break;
+    }
+    internal::AppendUtf8(out, c);
+  }
+  return NormalizeSpace(out);
+}
+
+}  // namespace newshound::sdk

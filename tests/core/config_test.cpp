@@ -1,0 +1,179 @@
+// Config loading: every mistake is reported with file:line:column and key.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "newshound/config.h"
+
+namespace newshound {
+namespace {
+
+const char* kMinimal = R"(sites:
+  - name: en
+    plugin: almaghribtoday
+    start_urls: [https://en.example.test/]
+)";
+
+Result<Config> Load(const std::string& text) { return LoadConfigString(text, "test.yaml"); }
+
+TEST(Config, LoadsMinimalConfigWithDefaults) {
+  auto config = Load(kMinimal);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->sites.size(), 1u);
+  const SiteConfig& site = config->sites[0];
+  EXPECT_EQ(site.name, "en");
+  EXPECT_EQ(site.hosts, std::vector<std::string>{"en.example.test"});
+  EXPECT_EQ(site.politeness.delay, Millis(1000));
+  EXPECT_EQ(site.limits.max_body, 10u << 20);
+  EXPECT_EQ(site.limits.max_redirects, 10);
+  EXPECT_EQ(site.plugin_settings_json, "{}");
+  EXPECT_EQ(site.user_agent, config->crawler.user_agent);
+}
+
+TEST(Config, SiteInheritsCrawlerWideDefaultsAndOverridesThem) {
+  auto config = Load(R"(crawler:
+  request_timeout: 5s
+  max_body: 2MiB
+politeness:
+  delay: 250ms
+sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+  - name: b
+    plugin: p
+    start_urls: [https://b.test/]
+    politeness: {delay: 2s, max_connections_per_host: 4}
+    max_body: 1KiB
+)");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->sites[0].politeness.delay, Millis(250));
+  EXPECT_EQ(config->sites[0].limits.request_timeout, Millis(5000));
+  EXPECT_EQ(config->sites[0].limits.max_body, 2u << 20);
+  EXPECT_EQ(config->sites[1].politeness.delay, Millis(2000));
+  EXPECT_EQ(config->sites[1].politeness.max_connections_per_host, 4);
+  EXPECT_EQ(config->sites[1].limits.max_body, 1024u);
+}
+
+TEST(Config, UnknownKeyNamesFileLineColumnAndKey) {
+  auto config = Load("crawler:\n  threads: 2\n  thredas: 4\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:3:3: unknown key 'crawler.thredas'"), std::string::npos)
+      << config.status().message();
+}
+
+TEST(Config, WrongTypeNamesFileLineColumnAndKey) {
+  auto config = Load("crawler:\n  threads: many\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:2:12: 'crawler.threads' must be an integer"), std::string::npos)
+      << config.status().message();
+}
+
+TEST(Config, ListWhereScalarExpectedIsAnError) {
+  auto config = Load("crawler:\n  user_agent: [a, b]\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:2:15: 'crawler.user_agent' must be a scalar, not a list"),
+            std::string::npos)
+      << config.status().message();
+}
+
+TEST(Config, MissingRequiredKeyNamesTheSiteAndKey) {
+  auto config = Load("sites:\n  - name: en\n    start_urls: [https://a.test/]\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:2:5: missing required key 'sites[0].plugin'"), std::string::npos)
+      << config.status().message();
+}
+
+TEST(Config, MissingSitesIsAnError) {
+  auto config = Load("crawler:\n  threads: 1\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("missing required key 'sites'"), std::string::npos);
+}
+
+TEST(Config, BadDurationIsAnError) {
+  auto config = Load("politeness:\n  delay: soon\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:2:10: 'politeness.delay' must be a duration"), std::string::npos)
+      << config.status().message();
+}
+
+TEST(Config, InsecureTlsOnlyPerSite) {
+  auto config = Load("tls:\n  insecure: true\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("only allowed in a site's tls settings"), std::string::npos);
+  auto per_site = Load(std::string(kMinimal) + "    tls: {insecure: true}\n");
+  ASSERT_TRUE(per_site.ok()) << per_site.status().message();
+  EXPECT_TRUE(per_site->sites[0].tls.insecure);
+}
+
+TEST(Config, StartUrlMustBeHttp) {
+  auto config = Load("sites:\n  - name: en\n    plugin: p\n    start_urls: [ftp://a.test/]\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:4:18:"), std::string::npos) << config.status().message();
+  EXPECT_NE(config.status().message().find("only http and https"), std::string::npos);
+}
+
+TEST(Config, DuplicateSiteNamesAreAnError) {
+  auto config = Load(std::string(kMinimal) + "  - name: en\n    plugin: p\n    start_urls: [https://b.test/]\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("duplicate site name 'en'"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorNamesLine) {
+  auto config = Load("crawler:\n  threads: [1\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:"), std::string::npos) << config.status().message();
+}
+
+TEST(Config, ExpandsEnvironmentVariablesWithDefaults) {
+  ::setenv("NEWSHOUND_TEST_PORT", "8443", 1);
+  ::unsetenv("NEWSHOUND_TEST_UNSET");
+  auto config = Load(R"(network:
+  resolve:
+    "a.test:443": "127.0.0.1:${NEWSHOUND_TEST_PORT}"
+    "b.test": "${NEWSHOUND_TEST_UNSET:-127.0.0.2}"
+)" + std::string(kMinimal));
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->crawler.resolve.at("a.test:443"), "127.0.0.1:8443");
+  EXPECT_EQ(config->crawler.resolve.at("b.test"), "127.0.0.2");
+  auto unset = Load("crawler:\n  user_agent: ${NEWSHOUND_TEST_UNSET}\n" + std::string(kMinimal));
+  ASSERT_FALSE(unset.ok());
+  EXPECT_NE(unset.status().message().find("test.yaml:2:15: 'crawler.user_agent': environment variable "
+                                          "NEWSHOUND_TEST_UNSET is not set"),
+            std::string::npos)
+      << unset.status().message();
+}
+
+TEST(Config, PluginSettingsBecomeJson) {
+  auto config = Load(std::string(kMinimal) + "    plugin_settings:\n      edition: ar\n      pages: 3\n");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->sites[0].plugin_settings_json, R"({"edition":"ar","pages":3})");
+}
+
+TEST(Config, MissingFileIsAnErrorNamingIt) {
+  auto config = LoadConfigFile("/nonexistent/newshound.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("/nonexistent/newshound.yaml: cannot open"), std::string::npos);
+}
+
+TEST(Duration, ParsesUnits) {
+  EXPECT_EQ(ParseDuration("250ms"), Millis(250));
+  EXPECT_EQ(ParseDuration("1.5s"), Millis(1500));
+  EXPECT_EQ(ParseDuration("2m"), Millis(120000));
+  EXPECT_EQ(ParseDuration("1h"), Millis(3600000));
+  EXPECT_EQ(ParseDuration("3"), Millis(3000));
+  EXPECT_FALSE(ParseDuration("fast"));
+  EXPECT_FALSE(ParseDuration("-1s"));
+  EXPECT_FALSE(ParseDuration("1 fortnight"));
+}
+
+TEST(ByteSize, ParsesUnits) {
+  EXPECT_EQ(ParseByteSize("10MiB"), 10u << 20);
+  EXPECT_EQ(ParseByteSize("512KiB"), 512u << 10);
+  EXPECT_EQ(ParseByteSize("1GB"), 1000000000u);
+  EXPECT_EQ(ParseByteSize("123"), 123u);
+  EXPECT_FALSE(ParseByteSize("lots"));
+}
+
+}  // namespace
+}  // namespace newshound

@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+
+#include "engine/frontier.h"
+
+namespace newshound::engine {
+namespace {
+
+using std::chrono::milliseconds;
+
+CrawlItem Item(std::string url, std::string host, Priority priority = Priority::kLow) {
+  CrawlItem item;
+  item.url = std::move(url);
+  item.host_key = std::move(host);
+  item.priority = priority;
+  return item;
+}
+
+TEST(Frontier, SeenUrlsEnterOnce) {
+  Frontier frontier;
+  EXPECT_TRUE(frontier.MarkSeen("https://a.test/"));
+  EXPECT_FALSE(frontier.MarkSeen("https://a.test/"));
+  EXPECT_EQ(frontier.seen_count(), 1u);
+}
+
+TEST(Frontier, ListingPagesLeaveBeforeArticles) {
+  Frontier frontier;
+  HostPolicy policy{milliseconds(0), 10};
+  frontier.Push(Item("article", "a"), policy);
+  frontier.Push(Item("listing", "a", Priority::kHigh), policy);
+  const auto now = Clock::now();
+  EXPECT_EQ(frontier.PopReady(now)->url, "listing");
+  EXPECT_EQ(frontier.PopReady(now)->url, "article");
+  EXPECT_FALSE(frontier.PopReady(now));
+}
+
+TEST(Frontier, HostWaitsForItsDelayWhileOtherHostsProceed) {
+  Frontier frontier;
+  HostPolicy policy{milliseconds(1000), 10};
+  frontier.Push(Item("a1", "a"), policy);
+  frontier.Push(Item("a2", "a"), policy);
+  frontier.Push(Item("b1", "b"), policy);
+  const auto t0 = Clock::now();
+  EXPECT_EQ(frontier.PopReady(t0)->url, "a1");
+  EXPECT_EQ(frontier.PopReady(t0)->url, "b1");
+  EXPECT_FALSE(frontier.PopReady(t0 + milliseconds(999)));
+  ASSERT_TRUE(frontier.NextReadyTime());
+  EXPECT_EQ(*frontier.NextReadyTime(), t0 + milliseconds(1000));
+  EXPECT_EQ(frontier.PopReady(t0 + milliseconds(1000))->url, "a2");
+}
+
+TEST(Frontier, HostInFlightCapHoldsUntilFinished) {
+  Frontier frontier;
+  HostPolicy policy{milliseconds(0), 1};
+  frontier.Push(Item("a1", "a"), policy);
+  frontier.Push(Item("a2", "a"), policy);
+  const auto t0 = Clock::now();
+  EXPECT_EQ(frontier.PopReady(t0)->url, "a1");
+  EXPECT_FALSE(frontier.PopReady(t0));
+  EXPECT_FALSE(frontier.NextReadyTime());  // waiting for a slot, not for time
+  frontier.Finished("a");
+  EXPECT_EQ(frontier.PopReady(t0)->url, "a2");
+}
+
+TEST(Frontier, DrainEmptiesEveryQueue) {
+  Frontier frontier;
+  HostPolicy policy{milliseconds(0), 1};
+  frontier.Push(Item("a1", "a"), policy);
+  frontier.Push(Item("b1", "b", Priority::kHigh), policy);
+  EXPECT_EQ(frontier.Drain().size(), 2u);
+  EXPECT_EQ(frontier.queued(), 0u);
+  EXPECT_FALSE(frontier.PopReady(Clock::now()));
+}
+
+}  // namespace
+}  // namespace newshound::engine

@@ -1,0 +1,78 @@
+// The command line's contract: verbs, usage errors, exit codes.
+#include <gtest/gtest.h>
+
+#include "e2e_support.h"
+
+namespace newshound::e2e {
+namespace {
+
+TEST(Cli, VersionPrintsVersionAndAbi) {
+  CliRun run = RunCli({"--version"});
+  EXPECT_TRUE(run.status.success()) << run.status.ToString();
+  EXPECT_NE(run.out.find("newshound 0."), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("plugin ABI 1.0"), std::string::npos) << run.out;
+}
+
+TEST(Cli, HelpListsEveryVerb) {
+  CliRun run = RunCli({"--help"});
+  EXPECT_TRUE(run.status.success());
+  for (const char* verb : {"run", "check", "plugins", "extract"}) EXPECT_NE(run.out.find(verb), std::string::npos) << verb;
+}
+
+TEST(Cli, UnknownVerbIsAUsageErrorWithExitCode2) {
+  CliRun run = RunCli({"crawl-everything"});
+  EXPECT_EQ(run.status.exit_code, 2) << run.status.ToString();
+  EXPECT_NE(run.err.find("crawl-everything"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("Usage"), std::string::npos) << run.err;
+}
+
+TEST(Cli, BadFlagIsAUsageErrorWithExitCode2) {
+  CliRun run = RunCli({"run", "--frobnicate", "x.yaml"});
+  EXPECT_EQ(run.status.exit_code, 2) << run.status.ToString();
+  EXPECT_NE(run.err.find("frobnicate"), std::string::npos) << run.err;
+}
+
+TEST(Cli, NoVerbIsAUsageError) {
+  CliRun run = RunCli({});
+  EXPECT_EQ(run.status.exit_code, 2);
+}
+
+TEST(Cli, ExtractWithoutRequiredOptionsIsAUsageError) {
+  CliRun run = RunCli({"extract", "page.html"});
+  EXPECT_EQ(run.status.exit_code, 2);
+  EXPECT_NE(run.err.find("--plugin"), std::string::npos) << run.err;
+}
+
+TEST(Cli, CheckReportsABadConfigWithFileLineColumnAndExits1) {
+  test::TempDir dir;
+  const auto config = dir.path() / "bad.yaml";
+  test::WriteFile(config, "crawler:\n  threads: 2\n  max_in_flite: 3\nsites: []\n");
+  CliRun run = RunCli({"check", config.string()});
+  EXPECT_EQ(run.status.exit_code, 1) << run.status.ToString();
+  EXPECT_NE(run.err.find(config.string() + ":3:3: unknown key 'crawler.max_in_flite'"), std::string::npos) << run.err;
+}
+
+TEST(Cli, CheckReportsAnUnknownPluginAndExits1) {
+  test::TempDir dir;
+  const auto config = dir.path() / "c.yaml";
+  test::WriteFile(config, "sites:\n  - name: x\n    plugin: nosuchplugin\n    start_urls: [https://x.test/]\n");
+  CliRun run = RunCli({"check", config.string()});
+  EXPECT_EQ(run.status.exit_code, 1);
+  EXPECT_NE(run.err.find("site x (" + config.string() + ":2:5): no plugin named 'nosuchplugin'"), std::string::npos)
+      << run.err;
+}
+
+TEST(Cli, CheckAcceptsTheDemoConfig) {
+  CliRun run = RunCli({"check", std::string(NEWSHOUND_SOURCE_DIR) + "/configs/demo.yaml"});
+  EXPECT_TRUE(run.status.success()) << run.err;
+  EXPECT_NE(run.out.find("almaghribtoday-en: plugin almaghribtoday"), std::string::npos) << run.out;
+}
+
+TEST(Cli, RunWithAMissingConfigExits1NamingIt) {
+  CliRun run = RunCli({"run", "/nonexistent/c.yaml"});
+  EXPECT_EQ(run.status.exit_code, 1);
+  EXPECT_NE(run.err.find("/nonexistent/c.yaml: cannot open"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace newshound::e2e

@@ -1,0 +1,789 @@
+// Pins outlet-server's behaviour, which every crawler integration test
+// relies on: path mapping, content types and charsets, status codes,
+// keep-alive and the request log, and HTTPS with generated certificates.
+// Each test runs a real outlet-server process and talks to it with a small
+// synchronous Beast client.
+
+#include <openssl/x509_vfy.h>
+#include <poll.h>
+#include <sys/stat.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "test_support.h"
+#include "testcerts.h"
+
+namespace newshound {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace fs = std::filesystem;
+using asio::ip::tcp;
+using Response = http::response<http::string_body>;
+using namespace std::chrono_literals;
+
+// "Arabic" (العربية) in windows-1256: bytes that are not valid UTF-8, so a
+// charset mix-up would show.
+constexpr char kArabicCp1256[] = "\xC7\xE1\xDA\xD1\xC8\xED\xC9";
+
+// --- The test site ----------------------------------------------------------
+
+struct Site {
+  test::TempDir dir{"outlet-site"};
+  fs::path root = dir / "root";
+};
+
+void WriteSite(const fs::path& root) {
+  using test::WriteFile;
+  WriteFile(root / "index.html",
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+            "<title>Home</title></head><body>home</body></html>\n");
+  WriteFile(root / "arabic.html",
+            std::string("<html><head><META CHARSET=\"Windows-1256\">"
+                        "<title>") +
+                kArabicCp1256 + "</title></head><body>" + kArabicCp1256 +
+                "</body></html>\n");
+  WriteFile(root / "latin.html",
+            "<html><head><!-- <meta charset=\"koi8-r\"> -->\n"
+            "<meta http-equiv=\"Content-Type\" "
+            "content=\"text/html; charset=ISO-8859-1\">\n"
+            "</head><body>caf\xE9</body></html>\n");
+  WriteFile(root / "plain.html", "<html><body>no declaration</body></html>\n");
+  WriteFile(root / "feed.rss",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<rss version=\"2.0\"><channel><title>t</title></channel></rss>\n");
+  WriteFile(root / "sitemap.xml",
+            "<?xml version='1.0' encoding='windows-1256'?>\n<urlset/>\n");
+  WriteFile(root / "nodecl.xml", "<urlset/>\n");
+  WriteFile(root / "notes.txt", "plain text\n");
+  WriteFile(root / "data.json", "{\"a\":1}\n");
+  WriteFile(root / "style.css", "body{}\n");
+  WriteFile(root / "app.js", "var a=1;\n");
+  WriteFile(root / "img.png", std::string("\x89PNG\r\n\x1a\n\0\0", 10));
+  WriteFile(root / "photo.jpg", "\xFF\xD8\xFF");
+  WriteFile(root / "anim.gif", "GIF89a");
+  WriteFile(root / "logo.svg", "<svg/>");
+  WriteFile(root / "favicon.ico", std::string("\0\0\1\0", 4));
+  WriteFile(root / "blob.bin", "\x01\x02");
+  WriteFile(root / "SHOUT.PNG", "png");
+  WriteFile(root / "section" / "index.html", "<html>section</html>\n");
+  WriteFile(root / "section" / "story.html", "<html>story</html>\n");
+  fs::create_directories(root / "empty");
+  WriteFile(root / "news item.html", "<html>spaced</html>\n");
+  WriteFile(root / "\xD8\xAE\xD8\xA8\xD8\xB1.html", "<html>khabar</html>\n");
+  WriteFile(root / "a..b.html", "<html>dots</html>\n");
+  // Outside the root: must never be reachable.
+  WriteFile(root.parent_path() / "secret.txt", "secret\n");
+}
+
+test::OutletServerOptions SiteOptions(const Site& site) {
+  WriteSite(site.root);
+  test::OutletServerOptions options;
+  options.root = site.root;
+  return options;
+}
+
+// --- A small synchronous client ---------------------------------------------
+
+// Why a TLS handshake failed, as seen by the client's verify callback.
+enum class VerifyFailure { kNone, kUntrusted, kExpired, kHostMismatch, kOther };
+
+struct RequestSpec {
+  http::verb method = http::verb::get;
+  std::string target = "/";
+  unsigned version = 11;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string host;  // Host header; empty: the connection's host
+};
+
+class Client {
+ public:
+  // Plain HTTP to 127.0.0.1:port.
+  explicit Client(int port) : host_("127.0.0.1") {
+    plain_ = std::make_unique<beast::tcp_stream>(io_);
+    plain_->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                  static_cast<unsigned short>(port)));
+  }
+
+  // HTTPS to 127.0.0.1:port as `host` (SNI, verification, Host header),
+  // trusting only `ca_file`. Check handshake_error() before use.
+  Client(int port, std::string host, const fs::path& ca_file)
+      : host_(std::move(host)), tls_context_(asio::ssl::context::tls_client) {
+    tls_context_.load_verify_file(ca_file.string());
+    tls_context_.set_verify_mode(asio::ssl::verify_peer);
+    tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(
+        io_, tls_context_);
+    beast::get_lowest_layer(*tls_).connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                      static_cast<unsigned short>(port)));
+    // Only an actual DNS name goes into SNI (RFC 6066).
+    boost::system::error_code ec;
+    asio::ip::make_address(host_, ec);
+    if (ec) SSL_set_tlsext_host_name(tls_->native_handle(), host_.c_str());
+    tls_->set_verify_callback(
+        [this](bool preverified, asio::ssl::verify_context& ctx) {
+          if (!preverified) {
+            int error = X509_STORE_CTX_get_error(ctx.native_handle());
+            if (verify_failure_ == VerifyFailure::kNone) {
+              verify_failure_ =
+                  error == X509_V_ERR_CERT_HAS_EXPIRED ? VerifyFailure::kExpired
+                  : error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                          error == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+                          error == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+                      ? VerifyFailure::kUntrusted
+                      : VerifyFailure::kOther;
+            }
+            return false;
+          }
+          bool ok = asio::ssl::host_name_verification(host_)(preverified, ctx);
+          if (!ok && verify_failure_ == VerifyFailure::kNone) {
+            verify_failure_ = VerifyFailure::kHostMismatch;
+          }
+          return ok;
+        });
+    tls_->handshake(asio::ssl::stream_base::client, handshake_error_);
+  }
+
+  const boost::system::error_code& handshake_error() const {
+    return handshake_error_;
+  }
+  VerifyFailure verify_failure() const { return verify_failure_; }
+
+  Response Send(const RequestSpec& spec) {
+    http::request<http::string_body> request(spec.method, spec.target,
+                                             spec.version);
+    request.set(http::field::host, spec.host.empty() ? host_ : spec.host);
+    for (const auto& [name, value] : spec.headers) request.set(name, value);
+    http::response_parser<http::string_body> parser;
+    // A response to HEAD has no body whatever Content-Length says.
+    parser.skip(spec.method == http::verb::head);
+    if (tls_) {
+      http::write(*tls_, request);
+      http::read(*tls_, buffer_, parser);
+    } else {
+      http::write(*plain_, request);
+      http::read(*plain_, buffer_, parser);
+    }
+    return parser.release();
+  }
+
+  Response Get(const std::string& target) {
+    RequestSpec spec;
+    spec.target = target;
+    return Send(spec);
+  }
+
+  // Plain connections only.
+  void WriteRaw(std::string_view bytes) {
+    asio::write(plain_->socket(), asio::buffer(bytes.data(), bytes.size()));
+  }
+
+  // Everything the server sends until it closes, waiting at most `timeout`
+  // for each chunk; nullopt if the server keeps the connection open.
+  std::optional<std::string> ReadUntilClosed(
+      std::chrono::milliseconds timeout = 5s) {
+    std::string data(static_cast<const char*>(buffer_.data().data()),
+                     buffer_.size());
+    buffer_.consume(buffer_.size());
+    pollfd fd{plain_->socket().native_handle(), POLLIN, 0};
+    for (;;) {
+      if (::poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) {
+        return std::nullopt;
+      }
+      char chunk[4096];
+      boost::system::error_code ec;
+      std::size_t n = plain_->socket().read_some(asio::buffer(chunk), ec);
+      data.append(chunk, n);
+      if (ec) return data;  // EOF (or reset): closed
+    }
+  }
+
+ private:
+  asio::io_context io_;
+  std::string host_;
+  asio::ssl::context tls_context_{asio::ssl::context::tls_client};
+  std::unique_ptr<beast::tcp_stream> plain_;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
+  beast::flat_buffer buffer_;
+  boost::system::error_code handshake_error_;
+  VerifyFailure verify_failure_ = VerifyFailure::kNone;
+};
+
+std::string Header(const Response& response, http::field field) {
+  return std::string(response[field]);
+}
+
+// "2024-05-01T12:34:56.789Z".
+bool IsIsoUtcMillis(const std::string& text) {
+  const std::string pattern = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != pattern.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    bool ok = pattern[i] == 'd' ? (text[i] >= '0' && text[i] <= '9')
+                                : text[i] == pattern[i];
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Response GetOnce(int port, const std::string& target) {
+  return Client(port).Get(target);
+}
+
+// --- Content types and charsets ----------------------------------------------
+
+TEST(OutletServer, DeclaresCharsetFromMetaCharset) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Response response = GetOnce(server.http_port(), "/arabic.html");
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(Header(response, http::field::content_type),
+            "text/html; charset=windows-1256");
+  EXPECT_EQ(response.body(), test::ReadFile(site.root / "arabic.html"));
+}
+
+TEST(OutletServer, DeclaresCharsetFromHttpEquivAndIgnoresComments) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  EXPECT_EQ(Header(GetOnce(server.http_port(), "/latin.html"),
+                   http::field::content_type),
+            "text/html; charset=iso-8859-1");
+}
+
+TEST(OutletServer, DeclaresCharsetFromXmlDeclaration) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  EXPECT_EQ(Header(GetOnce(server.http_port(), "/feed.rss"),
+                   http::field::content_type),
+            "application/rss+xml; charset=utf-8");
+  EXPECT_EQ(Header(GetOnce(server.http_port(), "/sitemap.xml"),
+                   http::field::content_type),
+            "application/xml; charset=windows-1256");
+  EXPECT_EQ(Header(GetOnce(server.http_port(), "/nodecl.xml"),
+                   http::field::content_type),
+            "application/xml");
+}
+
+TEST(OutletServer, OmitsCharsetWhenDocumentDeclaresNone) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  EXPECT_EQ(Header(GetOnce(server.http_port(), "/plain.html"),
+                   http::field::content_type),
+            "text/html");
+}
+
+TEST(OutletServer, NoCharsetOptionOmitsDeclaredCharset) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.no_charset = true;
+  test::OutletServer server(options);
+  Response arabic = GetOnce(server.http_port(), "/arabic.html");
+  EXPECT_EQ(Header(arabic, http::field::content_type), "text/html");
+  EXPECT_EQ(arabic.body(), test::ReadFile(site.root / "arabic.html"));
+  EXPECT_EQ(Header(GetOnce(server.http_port(), "/feed.rss"),
+                   http::field::content_type),
+            "application/rss+xml");
+  // Plain text has no in-document declaration to fall back on.
+  EXPECT_EQ(Header(GetOnce(server.http_port(), "/notes.txt"),
+                   http::field::content_type),
+            "text/plain; charset=utf-8");
+}
+
+TEST(OutletServer, ChoosesContentTypeByExtension) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"/notes.txt", "text/plain; charset=utf-8"},
+      {"/data.json", "application/json"},
+      {"/style.css", "text/css"},
+      {"/app.js", "text/javascript"},
+      {"/img.png", "image/png"},
+      {"/photo.jpg", "image/jpeg"},
+      {"/anim.gif", "image/gif"},
+      {"/logo.svg", "image/svg+xml"},
+      {"/favicon.ico", "image/x-icon"},
+      {"/blob.bin", "application/octet-stream"},
+      {"/SHOUT.PNG", "image/png"},
+  };
+  Client client(server.http_port());
+  for (const auto& [target, type] : expected) {
+    Response response = client.Get(target);
+    EXPECT_EQ(response.result_int(), 200) << target;
+    EXPECT_EQ(Header(response, http::field::content_type), type) << target;
+  }
+  EXPECT_EQ(client.Get("/img.png").body(),
+            test::ReadFile(site.root / "img.png"));
+}
+
+TEST(OutletServer, SendsContentLengthAndLastModified) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  // 784111777 is the RFC 9110 example date, Sun, 06 Nov 1994 08:49:37 GMT.
+  timespec times[2] = {{784111777, 0}, {784111777, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (site.root / "notes.txt").c_str(), times, 0),
+            0);
+  test::OutletServer server(options);
+  Response response = GetOnce(server.http_port(), "/notes.txt");
+  EXPECT_EQ(Header(response, http::field::content_length), "11");
+  EXPECT_EQ(Header(response, http::field::last_modified),
+            "Sun, 06 Nov 1994 08:49:37 GMT");
+}
+
+// --- Path mapping -------------------------------------------------------------
+
+TEST(OutletServer, MapsTrailingSlashToIndex) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  Response home = client.Get("/");
+  EXPECT_EQ(home.result_int(), 200);
+  EXPECT_EQ(home.body(), test::ReadFile(site.root / "index.html"));
+  EXPECT_EQ(Header(home, http::field::content_type),
+            "text/html; charset=utf-8");
+  Response section = client.Get("/section/");
+  EXPECT_EQ(section.result_int(), 200);
+  EXPECT_EQ(section.body(), "<html>section</html>\n");
+  // No directory listings: a directory without index.html is not found.
+  EXPECT_EQ(client.Get("/empty/").result_int(), 404);
+}
+
+TEST(OutletServer, RedirectsDirectoryWithoutSlash) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  Response response = client.Get("/section");
+  EXPECT_EQ(response.result_int(), 301);
+  EXPECT_EQ(Header(response, http::field::location), "/section/");
+  Response with_query = client.Get("/section?page=2");
+  EXPECT_EQ(with_query.result_int(), 301);
+  EXPECT_EQ(Header(with_query, http::field::location), "/section/?page=2");
+}
+
+TEST(OutletServer, AnswersMissingFileWith404Html) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Response response = GetOnce(server.http_port(), "/no/such/page.html");
+  EXPECT_EQ(response.result_int(), 404);
+  EXPECT_EQ(Header(response, http::field::content_type),
+            "text/html; charset=utf-8");
+  EXPECT_NE(response.body().find("404 Not Found"), std::string::npos);
+  // A file used as a directory is missing, not an error.
+  EXPECT_EQ(GetOnce(server.http_port(), "/notes.txt/x").result_int(), 404);
+}
+
+TEST(OutletServer, RejectsDotDotSegmentsWith400) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  for (const char* target :
+       {"/../secret.txt", "/section/../index.html", "/%2e%2e/secret.txt",
+        "/section/%2E%2E%2Fsecret.txt", "/..", "/section/.."}) {
+    EXPECT_EQ(client.Get(target).result_int(), 400) << target;
+  }
+  // ".." inside a name is not a segment.
+  EXPECT_EQ(client.Get("/a..b.html").result_int(), 200);
+}
+
+TEST(OutletServer, RejectsNulAndBadEscapesWith400) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  EXPECT_EQ(client.Get("/index.html%00.txt").result_int(), 400);
+  EXPECT_EQ(client.Get("/%zz.html").result_int(), 400);
+  EXPECT_EQ(client.Get("/index.html%2").result_int(), 400);
+}
+
+TEST(OutletServer, PercentDecodesPathAndIgnoresQuery) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  EXPECT_EQ(client.Get("/news%20item.html").body(), "<html>spaced</html>\n");
+  EXPECT_EQ(client.Get("/%D8%AE%D8%A8%D8%B1.html").body(),
+            "<html>khabar</html>\n");
+  Response query = client.Get("/section/story.html?utm_source=x&page=2");
+  EXPECT_EQ(query.result_int(), 200);
+  EXPECT_EQ(query.body(), "<html>story</html>\n");
+}
+
+// --- Methods -------------------------------------------------------------------
+
+TEST(OutletServer, HeadHasNoBody) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  RequestSpec head;
+  head.method = http::verb::head;
+  head.target = "/index.html";
+  Response response = client.Send(head);
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(Header(response, http::field::content_length),
+            std::to_string(test::ReadFile(site.root / "index.html").size()));
+  EXPECT_TRUE(response.body().empty());
+  // Had the server sent a body after all, it would be read as the start of
+  // the next response on this keep-alive connection.
+  Response next = client.Get("/notes.txt");
+  EXPECT_EQ(next.result_int(), 200);
+  EXPECT_EQ(next.body(), "plain text\n");
+
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].method, "HEAD");
+  EXPECT_EQ(log[0].bytes, 0u);
+}
+
+TEST(OutletServer, RejectsOtherMethodsWith405) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  for (http::verb verb :
+       {http::verb::post, http::verb::put, http::verb::delete_,
+        http::verb::options}) {
+    RequestSpec spec;
+    spec.method = verb;
+    spec.target = "/index.html";
+    Response response = client.Send(spec);
+    EXPECT_EQ(response.result_int(), 405) << http::to_string(verb);
+    EXPECT_EQ(Header(response, http::field::allow), "GET, HEAD");
+  }
+}
+
+// --- Connections and the log -------------------------------------------------
+
+TEST(OutletServer, LogsEachRequestWithStatusAndBytes) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  {
+    Client client(server.http_port());
+    RequestSpec spec;
+    spec.target = "/section/story.html?x=1";
+    spec.host = "news.test";
+    client.Send(spec);
+    client.Get("/missing.html");
+  }
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_TRUE(IsIsoUtcMillis(log[0].time)) << log[0].time;
+  EXPECT_EQ(log[0].method, "GET");
+  EXPECT_EQ(log[0].host, "news.test");
+  EXPECT_EQ(log[0].target, "/section/story.html?x=1");
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].bytes, std::string("<html>story</html>\n").size());
+  EXPECT_EQ(log[0].scheme, "http");
+  EXPECT_EQ(log[1].target, "/missing.html");
+  EXPECT_EQ(log[1].status, 404);
+  EXPECT_GT(log[1].bytes, 0u);
+}
+
+TEST(OutletServer, KeepAliveRequestsShareConnectionId) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  {
+    Client first(server.http_port());
+    first.Get("/");
+    first.Get("/notes.txt");
+  }
+  GetOnce(server.http_port(), "/");
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].conn_id, log[1].conn_id);
+  EXPECT_GT(log[2].conn_id, log[1].conn_id);
+}
+
+TEST(OutletServer, ClosesConnectionWhenClientAsks) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  RequestSpec spec;
+  spec.headers = {{"Connection", "close"}};
+  Response response = client.Send(spec);
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(Header(response, http::field::connection), "close");
+  EXPECT_TRUE(client.ReadUntilClosed().has_value());
+}
+
+TEST(OutletServer, Http10ClosesUnlessKeepAliveRequested) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  {
+    Client client(server.http_port());
+    RequestSpec spec;
+    spec.version = 10;
+    Response response = client.Send(spec);
+    EXPECT_EQ(response.result_int(), 200);
+    EXPECT_EQ(response.version(), 10u);
+    EXPECT_TRUE(client.ReadUntilClosed().has_value());
+  }
+  {
+    Client client(server.http_port());
+    RequestSpec spec;
+    spec.version = 10;
+    spec.headers = {{"Connection", "keep-alive"}};
+    Response first = client.Send(spec);
+    EXPECT_EQ(Header(first, http::field::connection), "keep-alive");
+    Response second = client.Send(spec);
+    EXPECT_EQ(second.result_int(), 200);
+  }
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_NE(log[0].conn_id, log[1].conn_id);
+  EXPECT_EQ(log[1].conn_id, log[2].conn_id);
+}
+
+TEST(OutletServer, AnswersMalformedRequestWith400AndKeepsServing) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  {
+    Client client(server.http_port());
+    client.WriteRaw("NOT HTTP AT ALL\r\n\r\n");
+    std::optional<std::string> reply = client.ReadUntilClosed();
+    ASSERT_TRUE(reply.has_value()) << "server kept the connection open";
+    EXPECT_TRUE(reply->starts_with("HTTP/1.1 400")) << *reply;
+  }
+  {
+    Client client(server.http_port());
+    client.WriteRaw("GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n");
+    std::optional<std::string> reply = client.ReadUntilClosed();
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_TRUE(reply->starts_with("HTTP/1.1 400")) << *reply;
+  }
+  EXPECT_EQ(GetOnce(server.http_port(), "/").result_int(), 200);
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].method, "-");
+  EXPECT_EQ(log[0].status, 400);
+}
+
+TEST(OutletServer, DelaysEachResponse) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.delay_ms = 200;
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  for (int i = 0; i < 2; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(client.Get("/").result_int(), 200);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+  }
+}
+
+TEST(OutletServer, AnnouncesPortsOnStdoutAndExitsZeroOnSigterm) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  EXPECT_NE(server.http_port(), 0);
+  EXPECT_EQ(server.https_port(), 0);
+  EXPECT_NE(server.process().Stdout().find(
+                "listening http://127.0.0.1:" +
+                std::to_string(server.http_port()) + "\n"),
+            std::string::npos);
+  test::ExitStatus status = server.Stop();
+  EXPECT_TRUE(status.success()) << status.ToString();
+}
+
+TEST(OutletServer, ExitsZeroOnSigintWithOpenConnection) {
+  Site site;
+  test::OutletServer server(SiteOptions(site));
+  Client idle(server.http_port());
+  idle.Get("/");
+  server.process().Kill(SIGINT);
+  std::optional<test::ExitStatus> status = server.process().Wait(10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(status->success()) << status->ToString();
+}
+
+TEST(OutletServer, FailsFastOnMissingRoot) {
+  test::TempDir dir;
+  test::Subprocess process({(test::BinDir() / "outlet-server").string(),
+                            "--root", (dir / "nope").string()});
+  std::optional<test::ExitStatus> status = process.Wait(10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_FALSE(status->success());
+  EXPECT_NE(process.Stderr().find("--root"), std::string::npos)
+      << process.Stderr();
+}
+
+// --- HTTPS ---------------------------------------------------------------------
+
+test::OutletServerOptions TlsOptions(const Site& site) {
+  test::OutletServerOptions options = SiteOptions(site);
+  options.tls = true;
+  options.tls_names = {"news.test", "www.news.test"};
+  return options;
+}
+
+TEST(OutletServer, HttpsVerifiesWithGeneratedCa) {
+  Site site;
+  test::OutletServer server(TlsOptions(site));
+  ASSERT_NE(server.https_port(), 0);
+  EXPECT_NE(server.http_port(), 0);
+  for (const char* host : {"news.test", "www.news.test", "127.0.0.1"}) {
+    Client client(server.https_port(), host, server.ca_file());
+    ASSERT_FALSE(client.handshake_error())
+        << host << ": " << client.handshake_error().message();
+    Response response = client.Get("/arabic.html");
+    EXPECT_EQ(response.result_int(), 200);
+    EXPECT_EQ(Header(response, http::field::content_type),
+              "text/html; charset=windows-1256");
+  }
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].scheme, "https");
+  EXPECT_EQ(log[0].host, "news.test");
+}
+
+TEST(OutletServer, HttpsFailsVerificationForNameNotInCert) {
+  Site site;
+  test::OutletServer server(TlsOptions(site));
+  Client client(server.https_port(), "other.test", server.ca_file());
+  EXPECT_TRUE(client.handshake_error());
+  EXPECT_EQ(client.verify_failure(), VerifyFailure::kHostMismatch);
+  EXPECT_TRUE(server.ReadLog().empty());
+}
+
+TEST(OutletServer, HttpsFailsVerificationWithUnknownCa) {
+  Site site;
+  test::OutletServer server(TlsOptions(site));
+  test::TempDir other;
+  test::WriteFile(other / "other-ca.pem",
+                  testcerts::MakeCa("some other CA").cert);
+  Client client(server.https_port(), "news.test", other / "other-ca.pem");
+  EXPECT_TRUE(client.handshake_error());
+  EXPECT_EQ(client.verify_failure(), VerifyFailure::kUntrusted);
+}
+
+TEST(OutletServer, HttpsOnlyWithNoHttp) {
+  Site site;
+  test::OutletServerOptions options = TlsOptions(site);
+  options.http = false;
+  test::OutletServer server(options);
+  EXPECT_EQ(server.http_port(), 0);
+  Client client(server.https_port(), "news.test", server.ca_file());
+  ASSERT_FALSE(client.handshake_error()) << client.handshake_error().message();
+  EXPECT_EQ(client.Get("/").result_int(), 200);
+}
+
+TEST(OutletServer, TlsGenerateReusesCaAndCertificate) {
+  Site site;
+  test::TempDir tls_dir;
+  test::OutletServerOptions options = TlsOptions(site);
+  options.tls_dir = tls_dir.path();
+  std::string ca_pem;
+  std::string server_pem;
+  {
+    test::OutletServer first(options);
+    ca_pem = test::ReadFile(tls_dir / "ca.pem");
+    server_pem = test::ReadFile(tls_dir / "server.pem");
+  }
+  // Clients keep the CA file of the first run.
+  test::WriteFile(site.dir / "trusted-ca.pem", ca_pem);
+  {
+    test::OutletServer second(options);
+    EXPECT_EQ(test::ReadFile(tls_dir / "ca.pem"), ca_pem);
+    EXPECT_EQ(test::ReadFile(tls_dir / "server.pem"), server_pem);
+    Client client(second.https_port(), "news.test",
+                  site.dir / "trusted-ca.pem");
+    ASSERT_FALSE(client.handshake_error())
+        << client.handshake_error().message();
+  }
+  // A new name needs a new server certificate, from the same CA.
+  options.tls_names.push_back("extra.test");
+  test::OutletServer third(options);
+  EXPECT_EQ(test::ReadFile(tls_dir / "ca.pem"), ca_pem);
+  EXPECT_NE(test::ReadFile(tls_dir / "server.pem"), server_pem);
+  Client client(third.https_port(), "extra.test", site.dir / "trusted-ca.pem");
+  ASSERT_FALSE(client.handshake_error()) << client.handshake_error().message();
+}
+
+TEST(OutletServer, ServesGivenCertificateAndKey) {
+  Site site;
+  testcerts::Pem ca = testcerts::MakeCa("given CA");
+  testcerts::Pem leaf = testcerts::IssueLeaf(ca, {"given.test"}, {});
+  test::WriteFile(site.dir / "ca.pem", ca.cert);
+  test::WriteFile(site.dir / "leaf.pem", leaf.cert);
+  test::WriteFile(site.dir / "leaf-key.pem", leaf.key);
+  test::OutletServerOptions options = SiteOptions(site);
+  options.tls_cert = site.dir / "leaf.pem";
+  options.tls_key = site.dir / "leaf-key.pem";
+  test::OutletServer server(options);
+  Client client(server.https_port(), "given.test", site.dir / "ca.pem");
+  ASSERT_FALSE(client.handshake_error()) << client.handshake_error().message();
+  EXPECT_EQ(client.Get("/notes.txt").body(), "plain text\n");
+}
+
+TEST(OutletServer, ExpiredCertificateFailsVerification) {
+  Site site;
+  auto now = std::chrono::system_clock::now();
+  testcerts::Pem ca = testcerts::MakeCa("given CA");
+  testcerts::Pem leaf = testcerts::IssueLeaf(ca, {"given.test"}, {},
+                                             now - 48h, now - 24h);
+  test::WriteFile(site.dir / "ca.pem", ca.cert);
+  test::WriteFile(site.dir / "leaf.pem", leaf.cert);
+  test::WriteFile(site.dir / "leaf-key.pem", leaf.key);
+  test::OutletServerOptions options = SiteOptions(site);
+  options.tls_cert = site.dir / "leaf.pem";
+  options.tls_key = site.dir / "leaf-key.pem";
+  test::OutletServer server(options);
+  Client client(server.https_port(), "given.test", site.dir / "ca.pem");
+  EXPECT_TRUE(client.handshake_error());
+  EXPECT_EQ(client.verify_failure(), VerifyFailure::kExpired);
+}
+
+// --- testcerts ---------------------------------------------------------------
+
+TEST(TestCerts, IssuesLeafWithRequestedNamesAndValidity) {
+  auto now = std::chrono::system_clock::now();
+  testcerts::Pem ca = testcerts::MakeCa("Unit CA");
+  testcerts::Pem leaf = testcerts::IssueLeaf(
+      ca, {"a.test", "b.test"}, {"127.0.0.1", "::1"}, now - 1h, now + 2h);
+  testcerts::CertInfo ca_info = testcerts::Inspect(ca.cert);
+  EXPECT_TRUE(ca_info.is_ca);
+  EXPECT_EQ(ca_info.subject_cn, "Unit CA");
+  testcerts::CertInfo info = testcerts::Inspect(leaf.cert);
+  EXPECT_FALSE(info.is_ca);
+  EXPECT_EQ(info.subject_cn, "a.test");
+  EXPECT_EQ(info.issuer_cn, "Unit CA");
+  EXPECT_EQ(info.dns_names, (std::vector<std::string>{"a.test", "b.test"}));
+  EXPECT_EQ(info.ip_addrs, (std::vector<std::string>{"127.0.0.1", "::1"}));
+  EXPECT_LE(info.not_before, now - 1h + 1s);
+  EXPECT_GE(info.not_after, now + 2h - 1s);
+  EXPECT_TRUE(testcerts::IsIssuedBy(leaf.cert, ca.cert));
+  EXPECT_FALSE(testcerts::IsIssuedBy(leaf.cert,
+                                     testcerts::MakeCa("Unit CA").cert));
+  EXPECT_TRUE(testcerts::KeyMatchesCert(leaf.cert, leaf.key));
+  EXPECT_FALSE(testcerts::KeyMatchesCert(leaf.cert, ca.key));
+}
+
+TEST(TestCerts, RejectsBadInput) {
+  testcerts::Pem ca = testcerts::MakeCa("Unit CA");
+  EXPECT_THROW(testcerts::IssueLeaf(ca, {}, {}), std::runtime_error);
+  EXPECT_THROW(testcerts::IssueLeaf(ca, {"a.test"}, {"not-an-ip"}),
+               std::runtime_error);
+  EXPECT_THROW(testcerts::Inspect("garbage"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace newshound

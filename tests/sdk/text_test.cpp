@@ -1,0 +1,63 @@
+#include "newshound/plugin/text.h"
+
+#include <gtest/gtest.h>
+
+namespace newshound::sdk {
+namespace {
+
+TEST(Text, NormalizeSpaceCollapsesAsciiWhitespaceAndTrims) {
+  EXPECT_EQ(NormalizeSpace("  a \t\n b\r\n\fc  "), "a b c");
+  EXPECT_EQ(NormalizeSpace(" \n\t "), "");
+  EXPECT_EQ(NormalizeSpace(""), "");
+}
+
+TEST(Text, NormalizeSpaceTreatsUnicodeSpacesAsSpaces) {
+  // NBSP, em space, narrow NBSP, ideographic space, line separator.
+  EXPECT_EQ(NormalizeSpace("\u00a0a\u00a0\u00a0b\u2003c\u202fd\u3000e\u2028"), "a b c d e");
+}
+
+TEST(Text, NormalizeSpaceKeepsNonSpaceCharactersAndBadBytes) {
+  EXPECT_EQ(NormalizeSpace("مرحبا   بكم"), "مرحبا بكم");
+  // Zero-width space is not whitespace: it stays.
+  EXPECT_EQ(NormalizeSpace("a\u200bb"), "a\u200bb");
+  EXPECT_EQ(NormalizeSpace("a\xff  b"), "a\xff b");
+}
+
+TEST(Text, JoinParagraphsUsesBlankLinesAndSkipsEmptyOnes) {
+  EXPECT_EQ(JoinParagraphs({"one", "", "two", "three"}), "one\n\ntwo\n\nthree");
+  EXPECT_EQ(JoinParagraphs({}), "");
+  EXPECT_EQ(JoinParagraphs({"", ""}), "");
+}
+
+TEST(Text, IsValidUtf8AcceptsWellFormedText) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("تشرين الأول – \U0001F600"));
+}
+
+TEST(Text, IsValidUtf8RejectsIllFormedSequences) {
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate U+D800
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("abc\xe2\x82"));       // truncated
+  EXPECT_FALSE(IsValidUtf8("\x80"));              // lone continuation
+  EXPECT_FALSE(IsValidUtf8("\xe9t\xe9"));         // Latin-1, not UTF-8
+}
+
+TEST(Text, ToValidUtf8ReplacesEachBadByteWithReplacementCharacter) {
+  EXPECT_EQ(ToValidUtf8("a\xffz"), "a\uFFFDz");
+  EXPECT_EQ(ToValidUtf8("ok \u00e9"), "ok \u00e9");
+  EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xe9t\xe9\xed\xa0\x80")));
+}
+
+TEST(Text, FoldForMatchingUnifiesArabicSpellingsAndAsciiCase) {
+  EXPECT_EQ(FoldForMatching("آخر تحديث"), FoldForMatching("اخر تحديث"));
+  EXPECT_EQ(FoldForMatching("إقرأ أيضاً"), FoldForMatching("اقرا ايضا"));
+  EXPECT_EQ(FoldForMatching("الجمعة"), FoldForMatching("الجمعه"));
+  EXPECT_EQ(FoldForMatching("Read\u00a0ALSO"), "read also");
+  EXPECT_EQ(FoldForMatching("٢٠١٧"), "2017");
+  EXPECT_NE(FoldForMatching("تشرين الأول"), FoldForMatching("تشرين الثاني"));
+}
+
+}  // namespace
+}  // namespace newshound::sdk

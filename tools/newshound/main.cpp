@@ -1,0 +1,208 @@
+// newshound: the command line of the crawler.
+//
+//   newshound run CONFIG            crawl every site of CONFIG once
+//   newshound check CONFIG          validate CONFIG and its plugins, crawl nothing
+//   newshound plugins               list the plugins found, and the files refused
+//   newshound extract --plugin NAME --url URL FILE
+//                                   run one plugin on a saved page, print JSON
+//
+// Exit codes: 0 success; 1 the work failed (bad config, refused plugin,
+// output error, plugin error); 2 usage error; 130 a run stopped by a signal.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "newshound/charset.h"
+#include "newshound/config.h"
+#include "newshound/engine.h"
+#include "newshound/log.h"
+#include "newshound/plugin/abi.h"
+#include "newshound/plugin_host.h"
+#include "newshound/sink.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+struct GlobalOptions {
+  std::string plugin_dir;
+  int verbose = 0;
+  int quiet = 0;
+  int LogShift() const { return quiet - verbose; }
+};
+
+int Run(const std::string& config_path, const GlobalOptions& global) {
+  auto config = newshound::LoadConfigFile(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "newshound: %s\n", config.status().message().c_str());
+    return kExitFailure;
+  }
+  newshound::SetupLogging(config->crawler.log_level, global.LogShift());
+  newshound::RunOptions options;
+  options.plugin_dir = global.plugin_dir;
+  auto summary = newshound::RunCrawl(*config, options);
+  if (!summary.ok()) {
+    std::fprintf(stderr, "newshound: %s\n", summary.status().message().c_str());
+    return kExitFailure;
+  }
+  for (const auto& site : summary->sites) {
+    if (!site.started) {
+      std::fprintf(stderr, "newshound: %s\n", site.error.c_str());
+      continue;
+    }
+    std::fprintf(stderr, "site %s: %lld URLs, %lld pages fetched, %lld articles written\n", site.name.c_str(),
+                 static_cast<long long>(site.urls_accepted), static_cast<long long>(site.pages_fetched),
+                 static_cast<long long>(site.articles_written));
+  }
+  std::printf("crawl finished: %s\n", summary->Line().c_str());
+  std::printf("articles written to %s\n", summary->output_path.c_str());
+  std::fflush(stdout);
+  if (summary->interrupted) return kExitInterrupted;
+  return summary->AllSitesStarted() ? kExitOk : kExitFailure;
+}
+
+int Check(const std::string& config_path, const GlobalOptions& global) {
+  auto config = newshound::LoadConfigFile(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "newshound: %s\n", config.status().message().c_str());
+    return kExitFailure;
+  }
+  newshound::RunOptions options;
+  options.plugin_dir = global.plugin_dir;
+  newshound::PluginLoadReport report;
+  const auto problems = newshound::CheckConfig(*config, options, &report);
+  for (const auto& refused : report.refused)
+    std::fprintf(stderr, "newshound: warning: plugin refused: %s: %s\n", refused.path.c_str(), refused.reason.c_str());
+  for (const auto& problem : problems) std::fprintf(stderr, "newshound: %s\n", problem.c_str());
+  if (!problems.empty()) return kExitFailure;
+  std::printf("%s: ok (%zu site(s))\n", config_path.c_str(), config->sites.size());
+  for (const auto& site : config->sites)
+    std::printf("  %s: plugin %s, %zu start URL(s), hosts %s\n", site.name.c_str(), site.plugin.c_str(),
+                site.start_urls.size(), [&] {
+                  std::string hosts;
+                  for (const auto& h : site.hosts) hosts += (hosts.empty() ? "" : ",") + h;
+                  return hosts;
+                }().c_str());
+  return kExitOk;
+}
+
+int Plugins(const GlobalOptions& global) {
+  const std::string dir = global.plugin_dir.empty() ? newshound::DefaultPluginDir() : global.plugin_dir;
+  newshound::PluginRegistry registry;
+  if (auto status = registry.LoadDirectory(dir); !status.ok()) {
+    std::fprintf(stderr, "newshound: %s\n", status.message().c_str());
+    return kExitFailure;
+  }
+  const auto& report = registry.report();
+  std::printf("plugin directory %s (host ABI %d.%d)\n", dir.c_str(), NH_ABI_MAJOR, NH_ABI_MINOR);
+  for (const auto& info : report.loaded) {
+    std::string hosts;
+    for (const auto& h : info.hosts) hosts += (hosts.empty() ? "" : ",") + h;
+    std::printf("%s %s abi %u.%u %s hosts=%s\n", info.name.c_str(), info.version.c_str(), info.abi_major,
+                info.abi_minor, info.path.c_str(), hosts.empty() ? "-" : hosts.c_str());
+  }
+  for (const auto& refused : report.refused)
+    std::printf("refused %s: %s\n", refused.path.c_str(), refused.reason.c_str());
+  return kExitOk;
+}
+
+int Extract(const std::string& plugin, const std::string& url, const std::string& file, const std::string& settings,
+            const std::string& charset_override, const GlobalOptions& global) {
+  newshound::SetupLogging("warn", global.LogShift());
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "newshound: %s: cannot open\n", file.c_str());
+    return kExitFailure;
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  const std::string raw = bytes.str();
+  const newshound::CharsetGuess guess = charset_override.empty()
+                                            ? newshound::DetectCharset("", raw)
+                                            : newshound::CharsetGuess{charset_override, "command line"};
+  auto html = newshound::DecodeToUtf8(raw, guess.charset);
+  if (!html.ok()) {
+    std::fprintf(stderr, "newshound: %s: %s\n", file.c_str(), html.status().message().c_str());
+    return kExitFailure;
+  }
+  newshound::PluginRegistry registry;
+  const std::string dir = global.plugin_dir.empty() ? newshound::DefaultPluginDir() : global.plugin_dir;
+  if (auto status = registry.LoadDirectory(dir); !status.ok()) {
+    std::fprintf(stderr, "newshound: %s\n", status.message().c_str());
+    return kExitFailure;
+  }
+  auto instance = registry.Create(plugin, settings);
+  if (!instance.ok()) {
+    std::fprintf(stderr, "newshound: %s\n", instance.status().message().c_str());
+    return kExitFailure;
+  }
+  newshound::PageInput page;
+  page.url = url;
+  page.html = std::move(*html);
+  page.content_type = "text/html";
+  page.charset = guess.charset;
+  page.fetched_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  auto analysis = (*instance)->Process(page);
+  if (!analysis.ok()) {
+    std::fprintf(stderr, "newshound: %s\n", analysis.status().message().c_str());
+    return kExitFailure;
+  }
+  std::printf("%s\n", newshound::PageAnalysisToJson(*analysis).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("newshound: a polite, fast crawler for news outlets", "newshound");
+  app.set_version_flag("--version", std::string("newshound ") + NEWSHOUND_VERSION + " (plugin ABI " +
+                                        std::to_string(NH_ABI_MAJOR) + "." + std::to_string(NH_ABI_MINOR) + ")");
+  app.require_subcommand(1, 1);
+  app.fallthrough();
+  GlobalOptions global;
+  app.add_option("--plugin-dir", global.plugin_dir, "Directory of site plugins (*.so)");
+  app.add_flag("-v,--verbose", global.verbose, "More log output (repeat for more)");
+  app.add_flag("-q,--quiet", global.quiet, "Less log output (repeat for less)");
+
+  std::string config_path;
+  auto* run = app.add_subcommand("run", "Crawl every site of CONFIG once and write its articles");
+  run->add_option("CONFIG", config_path, "YAML config file")->required();
+
+  auto* check = app.add_subcommand("check", "Validate CONFIG and the plugins it names, without crawling");
+  check->add_option("CONFIG", config_path, "YAML config file")->required();
+
+  auto* plugins = app.add_subcommand("plugins", "List the plugins found and the files refused");
+
+  std::string plugin, url, file, settings = "{}", charset;
+  auto* extract = app.add_subcommand("extract", "Run one plugin on a saved page and print what it finds as JSON");
+  extract->add_option("--plugin", plugin, "Plugin name")->required();
+  extract->add_option("--url", url, "The URL the page was fetched from")->required();
+  extract->add_option("--settings", settings, "Plugin settings as a JSON object (default {})");
+  extract->add_option("--charset", charset, "Charset of FILE (default: from its <meta> declaration, else UTF-8)");
+  extract->add_option("FILE", file, "The saved page")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "newshound: %s\n\n", e.what());
+    std::fprintf(stderr, "%s", app.help().c_str());
+    return kExitUsage;
+  }
+
+  if (*run) return Run(config_path, global);
+  if (*check) return Check(config_path, global);
+  if (*plugins) return Plugins(global);
+  if (*extract) return Extract(plugin, url, file, settings, charset, global);
+  std::fprintf(stderr, "%s", app.help().c_str());
+  return kExitUsage;
+}

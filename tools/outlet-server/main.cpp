@@ -1,0 +1,304 @@
+// outlet-server: serves a directory tree as a news site on a local address,
+// over HTTP and/or HTTPS, for newshound's integration tests and benchmarks.
+// See README.md beside this file.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "request_log.h"
+#include "responder.h"
+#include "server.h"
+#include "tls_material.h"
+
+namespace newshound::outlet {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kLogFormatHelp[] =
+    "Request log (--log): one line per response, TAB-separated, flushed\n"
+    "before the response is sent:\n"
+    "  time     ISO 8601 UTC with ms, e.g. 2024-05-01T12:34:56.789Z\n"
+    "  method   GET, HEAD, ... ('-' for an unparsable request)\n"
+    "  host     Host header ('-' if absent)\n"
+    "  target   request target with query ('-' if unparsable)\n"
+    "  status   response status code\n"
+    "  bytes    response body bytes (0 for HEAD)\n"
+    "  conn     connection id, 1, 2, ... per accepted TCP connection\n"
+    "  scheme   http or https\n"
+    "Ready file (--ready-file): 'http_port=N\\nhttps_port=M\\n', 0 for a scheme\n"
+    "not served, written atomically once listening.\n";
+
+struct CliOptions {
+  fs::path root;
+  std::string listen = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::uint16_t tls_port = 0;
+  bool no_http = false;
+  fs::path tls_cert;
+  fs::path tls_key;
+  fs::path tls_generate;
+  std::vector<std::string> tls_names;
+  fs::path log;
+  fs::path ready_file;
+  int delay_ms = 0;
+  bool no_charset = false;
+};
+
+bool WriteReadyFile(const fs::path& path, std::uint16_t http_port,
+                    std::uint16_t https_port, std::string& error) {
+  fs::path temp = path;
+  temp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << "http_port=" << http_port << "\nhttps_port=" << https_port << "\n";
+    out.close();
+    if (!out) {
+      error = "cannot write " + temp.string();
+      return false;
+    }
+  }
+  // Rename is atomic, so a waiting script never reads a half-written file.
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) {
+    error = "cannot rename " + temp.string() + " to " + path.string() + ": " +
+            ec.message();
+    return false;
+  }
+  return true;
+}
+
+std::string UrlHost(const asio::ip::address& address) {
+  return address.is_v6() ? "[" + address.to_string() + "]"
+                         : address.to_string();
+}
+
+// The names the generated certificate must cover: --tls-names (IP literals
+// among them go to the IP entries), 127.0.0.1, and the listen address when it
+// is a specific other one.
+void CertificateNames(const CliOptions& cli, const asio::ip::address& listen,
+                      std::vector<std::string>& dns_names,
+                      std::vector<std::string>& ip_addrs) {
+  auto add_ip = [&](const std::string& ip) {
+    if (std::find(ip_addrs.begin(), ip_addrs.end(), ip) == ip_addrs.end()) {
+      ip_addrs.push_back(ip);
+    }
+  };
+  for (const std::string& name : cli.tls_names) {
+    if (name.empty()) continue;
+    boost::system::error_code ec;
+    asio::ip::address address = asio::ip::make_address(name, ec);
+    if (ec) {
+      dns_names.push_back(name);
+    } else {
+      add_ip(address.to_string());
+    }
+  }
+  add_ip("127.0.0.1");
+  if (!listen.is_unspecified()) add_ip(listen.to_string());
+}
+
+std::unique_ptr<asio::ssl::context> MakeTlsContext(const TlsFiles& files,
+                                                   std::string& error) {
+  auto context =
+      std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->set_options(asio::ssl::context::default_workarounds |
+                       asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 |
+                       asio::ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  context->use_certificate_chain_file(files.cert.string(), ec);
+  if (ec) {
+    error = "cannot load certificate " + files.cert.string() + ": " +
+            ec.message();
+    return nullptr;
+  }
+  context->use_private_key_file(files.key.string(), asio::ssl::context::pem,
+                                ec);
+  if (ec) {
+    error = "cannot load key " + files.key.string() + ": " + ec.message();
+    return nullptr;
+  }
+  return context;
+}
+
+int Run(const CliOptions& cli, bool serve_https) {
+  boost::system::error_code ec;
+  asio::ip::address listen = asio::ip::make_address(cli.listen, ec);
+  if (ec) {
+    std::fprintf(stderr, "outlet-server: --listen: not an IP address: %s\n",
+                 cli.listen.c_str());
+    return 2;
+  }
+
+  std::string error;
+  std::unique_ptr<asio::ssl::context> tls;
+  if (serve_https) {
+    TlsFiles files{cli.tls_cert, cli.tls_key, {}, false};
+    if (!cli.tls_generate.empty()) {
+      std::vector<std::string> dns_names;
+      std::vector<std::string> ip_addrs;
+      CertificateNames(cli, listen, dns_names, ip_addrs);
+      if (!PrepareGeneratedTls(cli.tls_generate, dns_names, ip_addrs, files,
+                               error)) {
+        std::fprintf(stderr, "outlet-server: --tls-generate: %s\n",
+                     error.c_str());
+        return 1;
+      }
+    }
+    tls = MakeTlsContext(files, error);
+    if (!tls) {
+      std::fprintf(stderr, "outlet-server: %s\n", error.c_str());
+      return 1;
+    }
+  }
+
+  std::unique_ptr<RequestLog> log;
+  if (!cli.log.empty()) {
+    log = RequestLog::Open(cli.log, error);
+    if (!log) {
+      std::fprintf(stderr, "outlet-server: %s\n", error.c_str());
+      return 1;
+    }
+  }
+
+  FileResponder responder(FileResponderOptions{cli.root, !cli.no_charset});
+
+  ServerOptions options;
+  options.listen_address = listen;
+  options.serve_http = !cli.no_http;
+  options.http_port = cli.port;
+  options.serve_https = serve_https;
+  options.https_port = cli.tls_port;
+  options.delay = std::chrono::milliseconds(cli.delay_ms);
+
+  // Declared after what the connection coroutines refer to (responder, log,
+  // TLS context): destroying the io_context destroys coroutine frames still
+  // suspended at shutdown, and those must find their referents alive. The
+  // server goes first; frame destructors do not touch it.
+  asio::io_context io(1);
+  Server server(io, options, responder, log.get(), tls.get());
+  if (!server.Listen(error)) {
+    std::fprintf(stderr, "outlet-server: %s\n", error.c_str());
+    return 1;
+  }
+  server.Start();
+
+  if (server.http_port() != 0) {
+    std::printf("listening http://%s:%u\n", UrlHost(listen).c_str(),
+                static_cast<unsigned>(server.http_port()));
+  }
+  if (server.https_port() != 0) {
+    std::printf("listening https://%s:%u\n", UrlHost(listen).c_str(),
+                static_cast<unsigned>(server.https_port()));
+  }
+  std::fflush(stdout);
+  if (!cli.ready_file.empty() &&
+      !WriteReadyFile(cli.ready_file, server.http_port(), server.https_port(),
+                      error)) {
+    std::fprintf(stderr, "outlet-server: --ready-file: %s\n", error.c_str());
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& wait_error, int) {
+    if (wait_error) return;
+    server.Stop();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}
+
+}  // namespace
+}  // namespace newshound::outlet
+
+int main(int argc, char** argv) {
+  using newshound::outlet::CliOptions;
+  CliOptions cli;
+  CLI::App app{
+      "outlet-server: serves a directory tree as a website on a local "
+      "address over HTTP and/or HTTPS (for newshound's tests)."};
+  app.footer(newshound::outlet::kLogFormatHelp);
+
+  app.add_option("--root", cli.root,
+                 "Document root; a URL path ending in / maps to index.html")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--listen", cli.listen, "IP address to listen on")
+      ->capture_default_str();
+  app.add_option("--port", cli.port, "HTTP port (0 = pick a free one)")
+      ->capture_default_str();
+  auto* tls_port =
+      app.add_option("--tls-port", cli.tls_port,
+                     "HTTPS port (0 = pick a free one); needs TLS material");
+  auto* no_http =
+      app.add_flag("--no-http", cli.no_http, "Serve HTTPS only");
+  auto* tls_cert = app.add_option("--tls-cert", cli.tls_cert,
+                                  "Server certificate chain (PEM)")
+                       ->check(CLI::ExistingFile);
+  auto* tls_key = app.add_option("--tls-key", cli.tls_key,
+                                 "Server private key (PEM)")
+                      ->check(CLI::ExistingFile);
+  auto* tls_generate = app.add_option(
+      "--tls-generate", cli.tls_generate,
+      "Directory for a generated test CA and server certificate (ca.pem, "
+      "ca-key.pem, server.pem, server-key.pem), reused when present");
+  auto* tls_names =
+      app.add_option("--tls-names", cli.tls_names,
+                     "Comma-separated DNS names for the generated "
+                     "certificate (127.0.0.1 is always included)")
+          ->delimiter(',');
+  app.add_option("--log", cli.log,
+                 "Append one TAB-separated line per request (format below)");
+  app.add_option("--ready-file", cli.ready_file,
+                 "Write the bound ports here once listening");
+  app.add_option("--delay-ms", cli.delay_ms,
+                 "Delay before sending each response, in milliseconds")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--no-charset", cli.no_charset,
+               "Serve HTML and XML without a charset parameter (the "
+               "in-document declaration decides)");
+
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  tls_generate->excludes(tls_cert)->excludes(tls_key);
+  tls_names->needs(tls_generate);
+
+  CLI11_PARSE(app, argc, argv);
+
+  bool serve_https = !cli.tls_cert.empty() || !cli.tls_generate.empty();
+  if (cli.no_http && !serve_https) {
+    std::fprintf(stderr, "outlet-server: %s needs TLS material\n",
+                 no_http->get_name().c_str());
+    return 2;
+  }
+  if (tls_port->count() > 0 && !serve_https) {
+    std::fprintf(stderr,
+                 "outlet-server: --tls-port needs --tls-cert/--tls-key or "
+                 "--tls-generate\n");
+    return 2;
+  }
+  if (!cli.tls_generate.empty() && cli.tls_names.empty()) {
+    cli.tls_names.push_back("localhost");
+  }
+  // Writes to a client that went away must fail with EPIPE, not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+  return newshound::outlet::Run(cli, serve_https);
+}

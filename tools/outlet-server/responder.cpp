@@ -1,0 +1,201 @@
+#include "responder.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <utility>
+
+#include "content_type.h"
+#include "time_format.h"
+
+namespace newshound::outlet {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The path of an origin-form target, or of an absolute-form one (what a
+// client talking to a proxy sends); nullopt for anything else ("*", junk).
+std::optional<std::string_view> TargetPath(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.starts_with(scheme)) {
+      std::size_t slash = target.find_first_of("/?", scheme.size());
+      if (slash == std::string_view::npos) return std::string_view("/");
+      target.remove_prefix(slash);
+      if (target.front() == '?') return std::string_view("/");
+      break;
+    }
+  }
+  if (target.empty() || target.front() != '/') return std::nullopt;
+  return target.substr(0, target.find_first_of("?#"));
+}
+
+std::string_view TargetQuery(std::string_view target) {
+  std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return {};
+  std::string_view query = target.substr(question);
+  return query.substr(0, query.find('#'));
+}
+
+bool HasDotDotSegment(std::string_view path) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (path.substr(start, end - start) == "..") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// Reads a whole file; false on error, with errno-style `error`.
+bool ReadWholeFile(const std::filesystem::path& path, std::string& out,
+                   int& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = errno != 0 ? errno : EIO;
+    return false;
+  }
+  out.assign(std::istreambuf_iterator<char>(in),
+             std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    error = EIO;
+    return false;
+  }
+  return true;
+}
+
+http::status StatusForErrno(int error) {
+  switch (error) {
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+    case ELOOP:
+      return http::status::not_found;
+    case EACCES:
+    case EPERM:
+      return http::status::forbidden;
+    default:
+      return http::status::internal_server_error;
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> PercentDecode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    int hi = HexValue(text[i + 1]);
+    int lo = HexValue(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+Reply HtmlStatusReply(http::status status, std::string_view detail) {
+  std::string title =
+      std::to_string(static_cast<unsigned>(status)) + " " +
+      std::string(http::obsolete_reason(status));
+  Reply reply;
+  reply.response.result(status);
+  reply.response.set(http::field::content_type, "text/html; charset=utf-8");
+  std::string& body = reply.response.body();
+  body = "<!DOCTYPE html>\n<html><head><title>" + title +
+         "</title></head>\n<body><h1>" + title + "</h1>";
+  if (!detail.empty()) body += "<p>" + HtmlEscape(detail) + "</p>";
+  body += "</body></html>\n";
+  return reply;
+}
+
+FileResponder::FileResponder(FileResponderOptions options)
+    : options_(std::move(options)) {}
+
+Reply FileResponder::Respond(const RequestInfo& request) {
+  const Request& message = request.message;
+  if (message.method() != http::verb::get &&
+      message.method() != http::verb::head) {
+    Reply reply = HtmlStatusReply(http::status::method_not_allowed);
+    reply.response.set(http::field::allow, "GET, HEAD");
+    return reply;
+  }
+
+  std::string_view target = message.target();
+  std::optional<std::string_view> raw_path = TargetPath(target);
+  if (!raw_path) {
+    return HtmlStatusReply(http::status::bad_request, "Bad request target.");
+  }
+  std::optional<std::string> path = PercentDecode(*raw_path);
+  if (!path) {
+    return HtmlStatusReply(http::status::bad_request, "Bad percent-encoding.");
+  }
+  // Decoding first means %2e%2e and %2f cannot smuggle a ".." past the check;
+  // NUL would silently truncate the path at the system call.
+  if (path->find('\0') != std::string::npos || HasDotDotSegment(*path)) {
+    return HtmlStatusReply(http::status::bad_request, "Forbidden path.");
+  }
+
+  std::filesystem::path file = options_.root / path->substr(1);
+  if (path->back() == '/') file /= "index.html";
+
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) {
+    return HtmlStatusReply(StatusForErrno(errno));
+  }
+  if (S_ISDIR(info.st_mode)) {
+    // Relative references below a directory only resolve against the slash
+    // form, so send clients there (keeping the query), as web servers do.
+    std::string location = std::string(*raw_path) + "/";
+    location += TargetQuery(target);
+    Reply reply = HtmlStatusReply(http::status::moved_permanently,
+                                  "Moved to " + location);
+    reply.response.set(http::field::location, location);
+    return reply;
+  }
+  if (!S_ISREG(info.st_mode)) return HtmlStatusReply(http::status::not_found);
+
+  Reply reply;
+  int error = 0;
+  if (!ReadWholeFile(file, reply.response.body(), error)) {
+    return HtmlStatusReply(StatusForErrno(error));
+  }
+  reply.response.result(http::status::ok);
+  reply.response.set(http::field::content_type,
+                     ContentTypeFor(file.filename().string(),
+                                    reply.response.body(),
+                                    options_.declare_charset));
+  reply.response.set(
+      http::field::last_modified,
+      FormatHttpDate(std::chrono::system_clock::from_time_t(info.st_mtime)));
+  return reply;
+}
+
+}  // namespace newshound::outlet

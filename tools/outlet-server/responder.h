@@ -1,0 +1,76 @@
+// The seam between outlet-server's connection handling and what it answers.
+//
+// A session reads a request, asks its Responder for a Reply and carries the
+// Reply out: it fills in the protocol framing (version, keep-alive,
+// Content-Length, Date, Server) and strips the body for HEAD. The document
+// root is served by FileResponder. Fault injection is meant to plug in here:
+// a responder that decorates FileResponder and matches path patterns, with
+// Reply growing the actions the session performs (stall, reset, truncate).
+
+#ifndef NEWSHOUND_TOOLS_OUTLET_SERVER_RESPONDER_H_
+#define NEWSHOUND_TOOLS_OUTLET_SERVER_RESPONDER_H_
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace newshound::outlet {
+
+namespace http = boost::beast::http;
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// What a responder sees of a request.
+struct RequestInfo {
+  const Request& message;
+  std::string_view scheme;  // "http" or "https"
+  std::uint64_t connection_id = 0;
+};
+
+// What the session sends back.
+struct Reply {
+  // Status, headers and the full body. Protocol framing headers are set by
+  // the session and need not be present.
+  Response response;
+  // Waited before sending, in addition to the server-wide --delay-ms.
+  std::chrono::milliseconds delay{0};
+};
+
+class Responder {
+ public:
+  virtual ~Responder() = default;
+  // Must not throw; an exception is answered with 500 by the session anyway.
+  virtual Reply Respond(const RequestInfo& request) = 0;
+};
+
+struct FileResponderOptions {
+  std::filesystem::path root;
+  // When false, HTML and XML are served without a charset parameter.
+  bool declare_charset = true;
+};
+
+// Serves the files under a document root; GET and HEAD only.
+class FileResponder final : public Responder {
+ public:
+  explicit FileResponder(FileResponderOptions options);
+  Reply Respond(const RequestInfo& request) override;
+
+ private:
+  FileResponderOptions options_;
+};
+
+// Percent-decodes a URL path; nullopt for a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view text);
+
+// A small HTML page for error and redirect responses.
+Reply HtmlStatusReply(http::status status, std::string_view detail = {});
+
+}  // namespace newshound::outlet
+
+#endif  // NEWSHOUND_TOOLS_OUTLET_SERVER_RESPONDER_H_

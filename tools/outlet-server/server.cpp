@@ -1,0 +1,282 @@
+#include "server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cstdio>
+#include <exception>
+#include <utility>
+
+#include "time_format.h"
+
+namespace newshound::outlet {
+namespace {
+
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+// Requests are small (GET/HEAD); a client sending more is answered with 400.
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+constexpr std::uint64_t kBodyLimit = 1024 * 1024;
+constexpr auto kHandshakeTimeout = 10s;
+constexpr auto kCloseTimeout = 2s;
+// How much a closing connection may still read from the client, see
+// ServePlain.
+constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+
+void ReportException(std::exception_ptr error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "outlet-server: connection failed: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "outlet-server: connection failed\n");
+  }
+}
+
+// A request Beast could not parse, which deserves a 400. Not the client just
+// going away (end_of_stream, partial_message): nobody is left to answer.
+bool IsMalformedRequest(const beast::error_code& ec) {
+  static const boost::system::error_category& http_category =
+      http::make_error_code(http::error::bad_method).category();
+  return ec.category() == http_category && ec != http::error::end_of_stream &&
+         ec != http::error::partial_message;
+}
+
+std::string EndpointText(const asio::ip::address& address, std::uint16_t port) {
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, ServerOptions options,
+               Responder& responder, RequestLog* log, asio::ssl::context* tls)
+    : io_(io),
+      options_(std::move(options)),
+      responder_(responder),
+      log_(log),
+      tls_(tls),
+      http_acceptor_(io),
+      https_acceptor_(io) {}
+
+bool Server::Bind(tcp::acceptor& acceptor, std::uint16_t port,
+                  std::uint16_t& bound_port, std::string& error) {
+  tcp::endpoint endpoint(options_.listen_address, port);
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  // Lets a restarted server take its old port despite TIME_WAIT sockets.
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) bound_port = acceptor.local_endpoint(ec).port();
+  if (ec) {
+    error = "cannot listen on " +
+            EndpointText(options_.listen_address, port) + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+bool Server::Listen(std::string& error) {
+  if (options_.serve_http &&
+      !Bind(http_acceptor_, options_.http_port, http_port_, error)) {
+    return false;
+  }
+  if (options_.serve_https) {
+    if (tls_ == nullptr) {
+      error = "HTTPS requested without TLS material";
+      return false;
+    }
+    if (!Bind(https_acceptor_, options_.https_port, https_port_, error)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Server::Start() {
+  if (http_acceptor_.is_open()) {
+    asio::co_spawn(io_, AcceptLoop(http_acceptor_, Scheme::kHttp),
+                   ReportException);
+  }
+  if (https_acceptor_.is_open()) {
+    asio::co_spawn(io_, AcceptLoop(https_acceptor_, Scheme::kHttps),
+                   ReportException);
+  }
+}
+
+void Server::Stop() {
+  beast::error_code ignored;
+  http_acceptor_.close(ignored);
+  https_acceptor_.close(ignored);
+}
+
+asio::awaitable<void> Server::AcceptLoop(tcp::acceptor& acceptor,
+                                         Scheme scheme) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
+    if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // E.g. out of file descriptors: back off rather than spin.
+      asio::steady_timer timer(io_, 50ms);
+      co_await timer.async_wait(kUseTuple);
+      continue;
+    }
+    beast::error_code ignored;
+    // Latency benchmarks must not measure Nagle's algorithm.
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::uint64_t connection_id = next_connection_id_++;
+    if (scheme == Scheme::kHttp) {
+      asio::co_spawn(io_, ServePlain(std::move(socket), connection_id),
+                     ReportException);
+    } else {
+      asio::co_spawn(io_, ServeTls(std::move(socket), connection_id),
+                     ReportException);
+    }
+  }
+}
+
+asio::awaitable<void> Server::ServePlain(tcp::socket socket,
+                                         std::uint64_t connection_id) {
+  beast::tcp_stream stream(std::move(socket));
+  co_await ServeRequests(stream, "http", connection_id);
+
+  // Lingering close: closing a socket that still has unread request bytes
+  // makes the kernel send RST, which can destroy our last response before
+  // the client read it (the 400 for a malformed request, say). So send FIN
+  // and read until the client closes too, for a bounded time and size.
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kCloseTimeout);
+  char scratch[4096];
+  std::size_t drained = 0;
+  while (drained < kMaxLingerBytes) {
+    auto [ec, n] =
+        co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    if (ec) break;
+    drained += n;
+  }
+}
+
+asio::awaitable<void> Server::ServeTls(tcp::socket socket,
+                                       std::uint64_t connection_id) {
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls_);
+  beast::get_lowest_layer(stream).expires_after(kHandshakeTimeout);
+  auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                              kUseTuple);
+  // A failed handshake is what TLS tests provoke on purpose (untrusted CA,
+  // wrong name); the client reports it, nothing to answer here.
+  if (ec) co_return;
+  co_await ServeRequests(stream, "https", connection_id);
+  beast::get_lowest_layer(stream).expires_after(kCloseTimeout);
+  co_await stream.async_shutdown(kUseTuple);
+}
+
+template <typename Stream>
+asio::awaitable<void> Server::ServeRequests(Stream& stream,
+                                            std::string_view scheme,
+                                            std::uint64_t connection_id) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(kBodyLimit);
+    beast::get_lowest_layer(stream).expires_after(options_.io_timeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+    if (ec) {
+      if (IsMalformedRequest(ec)) {
+        Reply reply = HtmlStatusReply(http::status::bad_request,
+                                      "Malformed request: " + ec.message());
+        co_await SendReply(stream, std::move(reply), nullptr, scheme,
+                           connection_id);
+      }
+      co_return;
+    }
+    RequestInfo info{parser.get(), scheme, connection_id};
+    Reply reply = SafeRespond(info);
+    bool keep_alive = co_await SendReply(stream, std::move(reply), &info,
+                                         scheme, connection_id);
+    if (!keep_alive) co_return;
+  }
+}
+
+template <typename Stream>
+asio::awaitable<bool> Server::SendReply(Stream& stream, Reply reply,
+                                        const RequestInfo* request,
+                                        std::string_view scheme,
+                                        std::uint64_t connection_id) {
+  Response& response = reply.response;
+  const bool head =
+      request != nullptr && request->message.method() == http::verb::head;
+  // Answer in the request's HTTP version so keep-alive means the same thing
+  // to both sides (1.0 needs an explicit "Connection: keep-alive").
+  response.version(request != nullptr && request->message.version() < 11 ? 10
+                                                                         : 11);
+  const bool keep_alive = request != nullptr && request->message.keep_alive();
+  response.keep_alive(keep_alive);
+  response.set(http::field::server, "outlet-server");
+  response.set(http::field::date,
+               FormatHttpDate(std::chrono::system_clock::now()));
+  std::uint64_t body_bytes = response.body().size();
+  if (head) {
+    // HEAD announces the length a GET would get, without the body.
+    response.content_length(body_bytes);
+    response.body().clear();
+    body_bytes = 0;
+  } else {
+    response.prepare_payload();
+  }
+
+  std::chrono::milliseconds delay = options_.delay + reply.delay;
+  if (delay > 0ms) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(kUseTuple);
+  }
+
+  // Logged before sending, so a client holding the response can already see
+  // the line.
+  if (log_ != nullptr) {
+    std::string method = "-";
+    std::string_view host;
+    std::string_view target = "-";
+    if (request != nullptr) {
+      method = std::string(request->message.method_string());
+      host = request->message[http::field::host];
+      target = request->message.target();
+    }
+    log_->Write(LogRecord{method, host, target, response.result_int(),
+                          body_bytes, connection_id, scheme});
+  }
+
+  beast::get_lowest_layer(stream).expires_after(options_.io_timeout);
+  auto [ec, n] = co_await http::async_write(stream, response, kUseTuple);
+  co_return !ec && keep_alive;
+}
+
+Reply Server::SafeRespond(const RequestInfo& request) {
+  try {
+    return responder_.Respond(request);
+  } catch (const std::exception& e) {
+    return HtmlStatusReply(http::status::internal_server_error, e.what());
+  } catch (...) {
+    return HtmlStatusReply(http::status::internal_server_error);
+  }
+}
+
+}  // namespace newshound::outlet
