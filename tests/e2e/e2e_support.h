@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -20,9 +22,12 @@ struct CliRun {
   std::string err;
 };
 
-inline CliRun RunCli(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(120)) {
+inline CliRun RunCli(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(120),
+                     std::map<std::string, std::optional<std::string>> env = {}) {
   args.insert(args.begin(), std::string(NEWSHOUND_BIN_DIR) + "/newshound");
-  test::Subprocess process(args);
+  test::SubprocessOptions options;
+  options.env = std::move(env);
+  test::Subprocess process(args, options);
   auto status = process.Wait(timeout);
   if (!status) status = process.Terminate(SIGKILL);
   return {*status, process.Stdout(), process.Stderr()};

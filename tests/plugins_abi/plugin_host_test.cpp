@@ -121,7 +121,7 @@ TEST_F(PluginHostTest, Instance_ArticleRecordCarriesFieldsAuthorsAndRelated) {
   ASSERT_EQ(analysis->kind, PageKind::kArticle);
   ASSERT_TRUE(analysis->article);
   EXPECT_EQ(*analysis->article->Field("title"), "A title");
-  EXPECT_EQ(*analysis->article->Field("body"), "<html><body>hello w");
+  EXPECT_EQ(*analysis->article->Field("body"), "<html><body>hello wo");
   EXPECT_EQ(analysis->article->authors, std::vector<std::string>{"Jane Doe"});
   ASSERT_EQ(analysis->article->related.size(), 1u);
   EXPECT_EQ(analysis->article->related[0].published, "2017-10-10T20:04:00Z");

@@ -189,6 +189,21 @@ int main(int argc, char** argv) {
   extract->add_option("--charset", charset, "Charset of FILE (default: from its <meta> declaration, else UTF-8)");
   extract->add_option("FILE", file, "The saved page")->required();
 
+  // CLI11 reports an unknown verb only as "a subcommand is required"; name it.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--plugin-dir") {
+      ++i;  // its value
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') continue;
+    if (app.get_subcommands([&](CLI::App* sub) { return sub->get_name() == arg; }).empty()) {
+      std::fprintf(stderr, "newshound: unknown command '%s'\n\n%s", arg.c_str(), app.help().c_str());
+      return kExitUsage;
+    }
+    break;
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -130,7 +130,7 @@ Result<std::string> ResolveUrl(std::string_view base, std::string_view ref) {
   if (!IsHttpScheme(out.scheme_id())) return Invalid("unsupported link", ref, "only http and https are crawled");
   if (out.encoded_host().empty()) return Invalid("invalid link", ref, "no host");
   out.remove_fragment();
-  if (out.encoded_path().empty()) out.set_encoded_path("/");
+  if (out.encoded_path().empty()) out.set_path_absolute(true);  // set_encoded_path("/") gives "/./" in 1.81
   return std::string(out.buffer());
 }
 
@@ -146,7 +146,7 @@ Result<std::string> NormalizeUrl(std::string_view url) {
                               (u.scheme_id() == urls::scheme::https && u.port_number() == 443);
     if (default_port) u.remove_port();
   }
-  if (u.encoded_path().empty()) u.set_encoded_path("/");
+  if (u.encoded_path().empty()) u.set_path_absolute(true);
   if (u.has_query() && u.encoded_query().empty()) u.remove_query();
   return std::string(u.buffer());
 }
