@@ -16,7 +16,6 @@
 //   section_names:  {"<slug>": "<display name>"}, used when a page names
 //                   its section nowhere.
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -43,12 +42,14 @@ std::string_view LanguageOf(Edition edition) { return edition == Edition::kArabi
 
 // --- URL paths ---
 
+// ASCII only, whatever the process locale says.
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// [a-z0-9-]+, the CMS's section and headline slugs.
 bool IsSlug(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-      return false;
-    }
+    if (!((c >= 'a' && c <= 'z') || IsDigit(c) || c == '-')) return false;
   }
   return true;
 }
@@ -56,7 +57,7 @@ bool IsSlug(std::string_view s) {
 bool IsNumber(std::string_view s) {
   if (s.empty() || s.size() > 18) return false;
   for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (!IsDigit(c)) return false;
   }
   return true;
 }

@@ -229,5 +229,31 @@ TEST_F(AlmaghribtodayEnglish, KilledCrawlLeavesOnlyWholeRecords) {
   for (const auto& record : records) EXPECT_TRUE(record.at("title").is_string());
 }
 
+TEST_F(AlmaghribtodayEnglish, SigtermFinishesRequestsInFlightAndReportsTheRestCancelled) {
+  auto server = StartServer();
+  const auto config = WriteConfig(*server, "", "150ms");
+  test::Subprocess crawl({std::string(NEWSHOUND_BIN_DIR) + "/newshound", "run", config.string()});
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up && crawl.Running()) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(Output(), ec);
+    if (!ec && size > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(crawl.Running()) << "the crawl finished before the signal";
+  crawl.Kill(SIGTERM);
+  auto status = crawl.Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, 130) << status->ToString() << crawl.Stderr();
+  EXPECT_NE(crawl.Stdout().find("interrupted"), std::string::npos) << crawl.Stdout();
+  EXPECT_NE(crawl.Stdout().find("cancelled"), std::string::npos) << crawl.Stdout();
+  const std::string text = test::ReadFile(Output());
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  // Every article written was fetched, and nothing was fetched after the
+  // requests in flight at the signal finished.
+  EXPECT_LT(ReadJsonl(Output()).size(), 25u);
+}
+
 }  // namespace
 }  // namespace newshound::e2e

@@ -157,13 +157,18 @@ class Crawl {
     io_.run();
     for (auto& thread : pool) thread.join();
     parse_pool_.join();
-
-    if (Status status = writer_->Sync(); !status.ok()) return status;
+    sink_thread_.join();
+    if (!output_failed_) {
+      if (Status status = writer_->Sync(); !status.ok()) return status;
+    }
 
     CrawlSummary summary;
     summary.interrupted = interrupted_;
     summary.output_path = writer_->path();
-    for (auto& site : sites_) summary.sites.push_back(site.summary);
+    for (size_t i = 0; i < sites_.size(); ++i) {
+      sites_[i].summary.articles_written = articles_written_[i];
+      summary.sites.push_back(sites_[i].summary);
+    }
     summary.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     return summary;
   }
@@ -180,6 +185,7 @@ class Crawl {
 
   void StartSites() {
     sites_.resize(config_.sites.size());
+    articles_written_ = std::make_unique<std::atomic<int64_t>[]>(config_.sites.size());
     for (size_t i = 0; i < config_.sites.size(); ++i) {
       const SiteConfig& cfg = config_.sites[i];
       Site& site = sites_[i];
@@ -386,23 +392,28 @@ class Crawl {
     meta.status = done.fetch.status;
     meta.charset = done.charset;
     meta.content_sha256 = done.content_sha256;
-    if (Status status = writer_->Append(ArticleToJson(article, &meta)); !status.ok()) {
-      // Losing output silently is worse than stopping: stop the crawl.
-      spdlog::critical("output failed, stopping the crawl: {}", status.message());
-      written_.erase(key);
-      output_failed_ = status;
-      Stop();
-      return;
-    }
-    ++site.summary.articles_written;
-    if (++unsynced_ >= 64) {
-      unsynced_ = 0;
-      if (Status status = writer_->Sync(); !status.ok()) {
-        spdlog::critical("output failed, stopping the crawl: {}", status.message());
-        output_failed_ = status;
-        Stop();
+    // File I/O (and the periodic fdatasync) runs on the sink thread, never
+    // on the event loop; it reports back to the strand only on failure.
+    const size_t site_index = done.item.site;
+    asio::post(sink_thread_, [this, site_index, line = ArticleToJson(article, &meta)] {
+      if (output_failed_flag_) return;
+      Status status = writer_->Append(line);
+      if (status.ok() && ++unsynced_ >= 64) {
+        unsynced_ = 0;
+        status = writer_->Sync();
       }
-    }
+      if (!status.ok()) {
+        output_failed_flag_ = true;
+        asio::post(strand_, [this, status] {
+          // Losing output silently is worse than stopping: stop the crawl.
+          spdlog::critical("output failed, stopping the crawl: {}", status.message());
+          output_failed_ = status;
+          Stop();
+        });
+        return;
+      }
+      ++articles_written_[site_index];
+    });
   }
 
   void Stop() {
@@ -434,13 +445,17 @@ class Crawl {
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer wake_;
   asio::thread_pool parse_pool_;
+  asio::thread_pool sink_thread_{1};
   net::Fetcher fetcher_;
   PluginRegistry registry_;
   std::vector<Site> sites_;
   engine::Frontier frontier_;
   std::unique_ptr<JsonlWriter> writer_;
   std::unordered_set<std::string> written_;  // canonical URLs of articles written this run
+  // Sink thread only: appends since the last fdatasync.
   int unsynced_ = 0;
+  std::atomic<bool> output_failed_flag_{false};
+  std::unique_ptr<std::atomic<int64_t>[]> articles_written_;  // per site, counted by the sink thread
   std::atomic<int> in_flight_{0};  // changed on the strand; read by the signal handler's log line
   bool stopping_ = false;
   std::atomic<bool> interrupted_{false};
