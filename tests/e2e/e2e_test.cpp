@@ -255,5 +255,63 @@ TEST_F(AlmaghribtodayEnglish, SigtermFinishesRequestsInFlightAndReportsTheRestCa
   EXPECT_LT(ReadJsonl(Output()).size(), 25u);
 }
 
+// The Arabic edition on the same CMS: 8 of its pages are windows-1256. The
+// server declares each page's charset in Content-Type, or (no_charset) only
+// in the page's own <meta>; either way every record must match.
+class AlmaghribtodayArabic : public ::testing::TestWithParam<bool> {};
+
+TEST_P(AlmaghribtodayArabic, CrawlDecodesWindows1256AndMatchesExpected) {
+  const auto edition = OutletDir("almaghribtoday-ar");
+  test::TempDir dir;
+  test::OutletServerOptions options;
+  options.root = edition / "site";
+  options.http = false;
+  options.tls = true;
+  options.tls_names = {"www.almaghribtoday.test"};
+  options.no_charset = GetParam();
+  test::OutletServer server(options);
+  const auto config = dir.path() / "ar.yaml";
+  const auto output = dir.path() / "ar.jsonl";
+  test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_PLUGIN_DIR) +
+                              "\nnetwork:\n  resolve:\n    \"www.almaghribtoday.test:443\": \"127.0.0.1:" +
+                              std::to_string(server.https_port()) + "\"\ntls:\n  ca_file: " + server.ca_file().string() +
+                              "\npoliteness:\n  delay: 0ms\noutput:\n  jsonl: " + output.string() +
+                              "\nsites:\n  - name: almaghribtoday-ar\n    plugin: almaghribtoday\n"
+                              "    start_urls: [\"https://www.almaghribtoday.test/\"]\n"
+                              "    plugin_settings: {edition: ar}\n");
+  CliRun run = RunCli({"run", config.string()});
+  ASSERT_TRUE(run.status.success()) << run.err;
+  const auto expected = ReadJsonl(edition / "expected" / "articles.jsonl");
+  std::map<std::string, json::object> by_path;
+  for (const auto& record : ReadJsonl(output)) {
+    std::string path(record.at("url").as_string());
+    path = path.substr(std::string("https://www.almaghribtoday.test").size());
+    EXPECT_TRUE(by_path.emplace(path, record).second) << "article written twice: " << path;
+  }
+  ASSERT_EQ(by_path.size(), expected.size());
+  for (const auto& want : expected) {
+    const std::string path(want.at("url").as_string());
+    auto it = by_path.find(path);
+    ASSERT_NE(it, by_path.end()) << "article never written: " << path;
+    json::object got = it->second;
+    json::array related;
+    for (const auto& item : got.at("related").as_array()) {
+      json::object o = item.as_object();
+      std::string url(o["url"].as_string());
+      o["url"] = json::string(url.substr(std::string("https://www.almaghribtoday.test").size()));
+      related.push_back(o);
+    }
+    got["related"] = related;
+    const std::string diff = FirstDifference(want, got, kArticleFields, path);
+    ASSERT_EQ(diff, "") << diff;
+    EXPECT_EQ(got.at("charset").as_string(), want.at("encoding").as_string()) << path;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CharsetSource, AlmaghribtodayArabic, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? std::string("DeclaredInMetaOnly") : std::string("DeclaredInHeader");
+                         });
+
 }  // namespace
 }  // namespace newshound::e2e
