@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
   auto* tls_names =
       app.add_option("--tls-names", cli.tls_names,
                      "Comma-separated DNS names for the generated "
-                     "certificate (127.0.0.1 is always included)")
+                     "certificate (default localhost; 127.0.0.1 is always included)")
           ->delimiter(',');
   app.add_option("--log", cli.log,
                  "Append one TAB-separated line per request (format below)");

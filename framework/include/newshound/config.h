@@ -30,10 +30,43 @@ struct TlsOptions {
   bool insecure = false;  // insecure: per site only; skips verification and logs a warning
 };
 
+// What one politeness clock covers (`politeness.key`).
+enum class PolitenessKey {
+  kHost,    // "host": each host name has its own clock (default)
+  kDomain,  // "domain": hosts of one registrable domain (public suffix list) share one
+  kIp,      // "ip": hosts served from one IP address share one
+};
+
+// `politeness.adaptive`: the delay follows the host's latency and errors.
+struct AdaptiveThrottleOptions {
+  bool enabled = false;             // enabled: off unless asked for
+  Millis floor{250};                // floor: the delay never goes below this (nor below politeness.delay)
+  Millis ceiling{60'000};           // ceiling: nor above this
+  double target_concurrency = 1.0;  // target_concurrency: requests the host should be serving at once
+};
+
 // `politeness:` (crawler-wide defaults), overridable per site.
 struct PolitenessOptions {
   Millis delay{1000};                // delay: minimum time between request starts to one host
   int max_connections_per_host = 2;  // max_connections_per_host: requests in flight to one host
+  PolitenessKey key = PolitenessKey::kHost;  // key: host, domain or ip
+  Millis max_crawl_delay{30'000};    // max_crawl_delay: cap on a robots.txt Crawl-delay
+  AdaptiveThrottleOptions adaptive;  // adaptive: see above
+};
+
+// `retries:` (crawler-wide defaults), overridable per site.
+struct RetryOptions {
+  int max = 3;          // max: retries after the first attempt (0: never retry)
+  Millis base{1000};    // base: backoff of the first retry (before jitter)
+  Millis cap{60'000};   // cap: longest backoff (before jitter); Retry-After may ask for more
+};
+
+// `robots:` (crawler-wide defaults), overridable per site.
+struct RobotsOptions {
+  bool obey = true;             // obey: fetch and follow robots.txt (RFC 9309)
+  Millis cache_ttl{86'400'000}; // cache_ttl: how long a fetched robots.txt is trusted
+  std::string agent;            // agent: product token matched against User-agent lines
+                                // (default: the user agent up to its first '/' or space)
 };
 
 // Fetch limits (keys directly under `crawler:`), overridable per site.
@@ -54,6 +87,8 @@ struct SiteConfig {
   std::string user_agent;               // user_agent: default crawler.user_agent
   std::string plugin_settings_json = "{}";  // plugin_settings: a map handed to the plugin
   PolitenessOptions politeness;         // politeness: default crawler-wide politeness
+  RetryOptions retries;                 // retries: default crawler-wide retries
+  RobotsOptions robots;                 // robots: default crawler-wide robots
   TlsOptions tls;                       // tls: default crawler-wide tls (insecure only here)
   FetchLimits limits;                   // connect_timeout, request_timeout, max_body, max_redirects
   std::string location;                 // file:line:column of the site entry, for messages

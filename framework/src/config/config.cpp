@@ -197,7 +197,45 @@ class Loader {
             {{"delay", [&](const YAML::Node& n, const std::string& k) { p.delay = Duration(n, k); }},
              {"max_connections_per_host", [&](const YAML::Node& n, const std::string& k) {
                 p.max_connections_per_host = static_cast<int>(Integer(n, k, 1, 256));
+              }},
+             {"key", [&](const YAML::Node& n, const std::string& k) {
+                const std::string key = Scalar(n, k);
+                if (key == "host") p.key = PolitenessKey::kHost;
+                else if (key == "domain") p.key = PolitenessKey::kDomain;
+                else if (key == "ip") p.key = PolitenessKey::kIp;
+                else Fail(n.Mark(), "'" + k + "' must be host, domain or ip; got '" + key + "'");
+              }},
+             {"max_crawl_delay", [&](const YAML::Node& n, const std::string& k) { p.max_crawl_delay = Duration(n, k); }},
+             {"adaptive", [&](const YAML::Node& n, const std::string& k) {
+                AdaptiveThrottleOptions& a = p.adaptive;
+                ReadMap(n, k,
+                        {{"enabled", [&](const YAML::Node& m, const std::string& mk) { a.enabled = Bool(m, mk); }},
+                         {"floor", [&](const YAML::Node& m, const std::string& mk) { a.floor = Duration(m, mk); }},
+                         {"ceiling", [&](const YAML::Node& m, const std::string& mk) { a.ceiling = Duration(m, mk); }},
+                         {"target_concurrency", [&](const YAML::Node& m, const std::string& mk) {
+                            const std::string text = Scalar(m, mk);
+                            char* end = nullptr;
+                            const double value = std::strtod(text.c_str(), &end);
+                            if (end == text.c_str() || *end != '\0' || !(value >= 0.1 && value <= 100))
+                              Fail(m.Mark(), "'" + mk + "' must be a number from 0.1 to 100, got '" + text + "'");
+                            a.target_concurrency = value;
+                          }}});
+                if (a.ceiling < a.floor) Fail(n.Mark(), "'" + k + ".ceiling' must not be below its floor");
               }}});
+  }
+
+  void ReadRetries(const YAML::Node& node, const std::string& path, RetryOptions& r) const {
+    ReadMap(node, path,
+            {{"max", [&](const YAML::Node& n, const std::string& k) { r.max = static_cast<int>(Integer(n, k, 0, 100)); }},
+             {"base", [&](const YAML::Node& n, const std::string& k) { r.base = Duration(n, k); }},
+             {"cap", [&](const YAML::Node& n, const std::string& k) { r.cap = Duration(n, k); }}});
+  }
+
+  void ReadRobots(const YAML::Node& node, const std::string& path, RobotsOptions& r) const {
+    ReadMap(node, path,
+            {{"obey", [&](const YAML::Node& n, const std::string& k) { r.obey = Bool(n, k); }},
+             {"cache_ttl", [&](const YAML::Node& n, const std::string& k) { r.cache_ttl = Duration(n, k); }},
+             {"agent", [&](const YAML::Node& n, const std::string& k) { r.agent = String(n, k); }}});
   }
 
   using FieldList = std::vector<std::pair<std::string, std::function<void(const YAML::Node&, const std::string&)>>>;
@@ -217,6 +255,8 @@ class Loader {
     if (!root.IsDefined() || root.IsNull()) Fail(YAML::Mark::null_mark(), "the file is empty");
     TlsOptions tls;
     PolitenessOptions politeness;
+    RetryOptions retries;
+    RobotsOptions robots;
     FetchLimits limits;
 
     FieldList crawler_fields = {
@@ -249,6 +289,8 @@ class Loader {
               }},
              {"tls", [&](const YAML::Node& n, const std::string& k) { ReadTls(n, k, tls, false); }},
              {"politeness", [&](const YAML::Node& n, const std::string& k) { ReadPoliteness(n, k, politeness); }},
+             {"retries", [&](const YAML::Node& n, const std::string& k) { ReadRetries(n, k, retries); }},
+             {"robots", [&](const YAML::Node& n, const std::string& k) { ReadRobots(n, k, robots); }},
              {"output", [&](const YAML::Node& n, const std::string& k) {
                 ReadMap(n, k, {{"jsonl", [&](const YAML::Node& m, const std::string& mk) { config.crawler.output_jsonl = String(m, mk); }}});
               }},
@@ -264,6 +306,8 @@ class Loader {
       const std::string path = "sites[" + std::to_string(i) + "]";
       SiteConfig site;
       site.politeness = politeness;
+      site.retries = retries;
+      site.robots = robots;
       site.tls = tls;
       site.limits = limits;
       site.location = Where(site_node.Mark());
@@ -286,6 +330,8 @@ class Loader {
              site.plugin_settings_json = boost::json::serialize(ToJson(n, k));
            }},
           {"politeness", [&](const YAML::Node& n, const std::string& k) { ReadPoliteness(n, k, site.politeness); }},
+          {"retries", [&](const YAML::Node& n, const std::string& k) { ReadRetries(n, k, site.retries); }},
+          {"robots", [&](const YAML::Node& n, const std::string& k) { ReadRobots(n, k, site.robots); }},
           {"tls", [&](const YAML::Node& n, const std::string& k) { ReadTls(n, k, site.tls, true); }},
       };
       AddLimitFields(fields, site.limits);
@@ -293,6 +339,10 @@ class Loader {
       if (site.start_urls.empty()) Fail(site_node.Mark(), "'" + path + ".start_urls' must not be empty");
       if (!names.insert(site.name).second) Fail(site_node.Mark(), "duplicate site name '" + site.name + "'");
       if (site.user_agent.empty()) site.user_agent = config.crawler.user_agent;
+      if (site.robots.agent.empty()) {
+        // RFC 9309 2.2.1: the product token is the UA up to its first '/' or space.
+        site.robots.agent = site.user_agent.substr(0, site.user_agent.find_first_of("/ "));
+      }
       if (site.hosts.empty()) {
         for (const auto& url : site.start_urls) {
           auto parts = ParseHttpUrl(url);

@@ -1,11 +1,17 @@
 // The frontier of one crawl: the URLs still to fetch, in per-host queues,
-// the seen set that makes every URL enter once, and the per-host clock that
-// spaces requests by the site's politeness delay.
+// the seen set that makes every URL enter once, and each host's politeness
+// clock.
+//
+// A "host" here is a politeness key (a host name, a registrable domain or an
+// IP address, as the site's politeness.key says). Each host has two queues:
+// listing-type pages (listings, feeds, sitemaps) leave before article pages,
+// so a crawl finds what exists before it fetches it. A host may start a
+// request when it has fewer than its max_in_flight requests running, its
+// delay has passed since its last start, it is not paused (Retry-After), and
+// it is not blocked (its robots.txt is being fetched). Items waiting for a
+// retry sit in a time-ordered heap until they are due.
 //
 // Pure data structure: no I/O, no clock of its own (callers pass `now`).
-// Listing-type pages (listings, feeds, sitemaps) leave a host's queue before
-// article pages, so a crawl finds what exists before it fetches it.
-//
 // Thread safety: none; the engine uses it from its strand only.
 #ifndef NEWSHOUND_ENGINE_FRONTIER_H_
 #define NEWSHOUND_ENGINE_FRONTIER_H_
@@ -13,6 +19,7 @@
 #include <chrono>
 #include <deque>
 #include <optional>
+#include <queue>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -30,7 +37,9 @@ struct CrawlItem {
   size_t site = 0;       // index into the config's sites
   int depth = 0;         // link hops from a start URL
   Priority priority = Priority::kLow;
-  std::string host_key;  // politeness key (host of the URL, for now)
+  std::string host_key;  // politeness key
+  std::string origin;    // scheme://host:port, the robots.txt scope
+  int attempts = 0;      // fetch attempts made so far
 };
 
 struct HostPolicy {
@@ -40,30 +49,44 @@ struct HostPolicy {
 
 class Frontier {
  public:
-  // Marks the URL seen; false (and nothing queued) when it was seen before.
+  // Marks the URL seen; false when it was seen before.
   bool MarkSeen(const std::string& url) { return seen_.insert(url).second; }
   bool Seen(const std::string& url) const { return seen_.count(url) != 0; }
   size_t seen_count() const { return seen_.size(); }
 
-  // Queues an item whose URL was just marked seen. `policy` applies to its
-  // host from now on.
+  // Queues an item (its URL already marked seen). `policy` applies to the
+  // host unless the host already has one (see SetDelay for changes).
   void Push(CrawlItem item, const HostPolicy& policy);
+  // Puts an item back at the head of its queue (it was popped but not started).
+  void PushFront(CrawlItem item);
+  // Queues an item that may not start before `ready_at` (a retry).
+  void PushDelayed(CrawlItem item, Clock::time_point ready_at);
 
-  // The next item whose host may start a request at `now`, or nothing.
-  // Starting it is recorded against the host.
+  // The next item whose host may start a request at `now`, or nothing. The
+  // item leaves the queue; the host's clock is not touched until Started().
   std::optional<CrawlItem> PopReady(Clock::time_point now);
-
-  // When PopReady may next return something, if anything is queued on a
-  // host that is only waiting for its delay (not for a free slot).
-  std::optional<Clock::time_point> NextReadyTime() const;
-
+  // A request to this host starts now (for a popped item, or a robots.txt).
+  void Started(const std::string& host_key, Clock::time_point now);
   // A request to this host finished; its slot is free again.
   void Finished(const std::string& host_key);
 
-  // Removes and returns everything still queued (used when stopping).
+  // When PopReady may next return something, if that depends only on time
+  // (not on a request finishing).
+  std::optional<Clock::time_point> NextReadyTime(Clock::time_point now) const;
+
+  // No request to this host starts before `until` (Retry-After, robots retry).
+  void PauseUntil(const std::string& host_key, Clock::time_point until);
+  // While blocked, nothing is popped for the host (robots.txt pending).
+  void Block(const std::string& host_key);
+  void Unblock(const std::string& host_key);
+  // Changes the host's delay (Crawl-delay, adaptive throttle).
+  void SetDelay(const std::string& host_key, std::chrono::milliseconds delay);
+  std::chrono::milliseconds Delay(const std::string& host_key) const;
+
+  // Removes and returns everything still queued or delayed (when stopping).
   std::vector<CrawlItem> Drain();
 
-  size_t queued() const { return queued_; }
+  size_t queued() const { return queued_ + delayed_.size(); }
 
  private:
   struct Host {
@@ -71,13 +94,29 @@ class Frontier {
     HostPolicy policy;
     Clock::time_point next_start{};  // earliest start of the next request
     int in_flight = 0;
+    bool blocked = false;
+    bool active = false;  // listed in active_
     bool empty() const { return queues[0].empty() && queues[1].empty(); }
   };
+  struct Delayed {
+    Clock::time_point ready_at;
+    uint64_t sequence;  // FIFO among equal times
+    CrawlItem item;
+    bool operator>(const Delayed& other) const {
+      return ready_at != other.ready_at ? ready_at > other.ready_at : sequence > other.sequence;
+    }
+  };
+
+  Host& HostFor(const CrawlItem& item, const HostPolicy* policy);
+  void Activate(const std::string& key, Host& host);
+  void ReleaseDue(Clock::time_point now);
 
   std::unordered_set<std::string> seen_;
   std::unordered_map<std::string, Host> hosts_;
-  // Hosts with something queued, visited round-robin so that no host starves.
+  // Hosts with something queued, visited round-robin so that none starves.
   std::deque<std::string> active_;
+  std::priority_queue<Delayed, std::vector<Delayed>, std::greater<>> delayed_;
+  uint64_t delayed_sequence_ = 0;
   size_t queued_ = 0;
 };
 
