@@ -101,6 +101,7 @@ class AlmaghribtodayEnglish : public ::testing::Test {
                             "  ca_file: " + server.ca_file().string() + "\n"
                             "politeness:\n"
                             "  delay: " + delay + "\n"
+                            "  max_crawl_delay: 0s\n"  // the outlet's robots.txt asks for 10 s
                             "  max_connections_per_host: 4\n"
                             "output:\n"
                             "  jsonl: " + (dir_.path() / "out" / "articles.jsonl").string() + "\n"
@@ -197,7 +198,7 @@ TEST_F(AlmaghribtodayEnglish, ASiteWhosePluginIsMissingDoesNotStopTheOthers) {
                                   "    start_urls: [\"https://orphan.test/\"]\n");
   CliRun run = RunCli({"run", config.string()});
   EXPECT_EQ(run.status.exit_code, 1) << run.status.ToString();
-  EXPECT_NE(run.err.find("site orphan (" + config.string() + ":20:5): no plugin named 'nosuchplugin'"),
+  EXPECT_NE(run.err.find("site orphan (" + config.string() + ":21:5): no plugin named 'nosuchplugin'"),
             std::string::npos)
       << run.err;
   EXPECT_EQ(ReadJsonl(Output()).size(), 25u);
@@ -275,7 +276,7 @@ TEST_P(AlmaghribtodayArabic, CrawlDecodesWindows1256AndMatchesExpected) {
   test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_PLUGIN_DIR) +
                               "\nnetwork:\n  resolve:\n    \"www.almaghribtoday.test:443\": \"127.0.0.1:" +
                               std::to_string(server.https_port()) + "\"\ntls:\n  ca_file: " + server.ca_file().string() +
-                              "\npoliteness:\n  delay: 0ms\noutput:\n  jsonl: " + output.string() +
+                              "\npoliteness:\n  delay: 0ms\n  max_crawl_delay: 0s\noutput:\n  jsonl: " + output.string() +
                               "\nsites:\n  - name: almaghribtoday-ar\n    plugin: almaghribtoday\n"
                               "    start_urls: [\"https://www.almaghribtoday.test/\"]\n"
                               "    plugin_settings: {edition: ar}\n");

@@ -626,6 +626,234 @@ TEST(OutletServer, FailsFastOnMissingRoot) {
       << process.Stderr();
 }
 
+// --- Scripted responses (--respond) -----------------------------------------
+
+std::vector<int> LoggedStatuses(const test::OutletServer& server) {
+  std::vector<int> statuses;
+  for (const test::OutletLogEntry& entry : server.ReadLog()) {
+    statuses.push_back(entry.status);
+  }
+  return statuses;
+}
+
+Response GetAs(Client& client, const std::string& host,
+               const std::string& target) {
+  RequestSpec spec;
+  spec.host = host;
+  spec.target = target;
+  return client.Send(spec);
+}
+
+TEST(OutletServer, RespondAnswers429WithRetryAfterThenServesFile) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/section/=429+Retry-After:2"};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  Response limited = client.Get("/section/");
+  EXPECT_EQ(limited.result_int(), 429);
+  EXPECT_EQ(Header(limited, http::field::retry_after), "2");
+  EXPECT_EQ(Header(limited, http::field::content_type),
+            "text/html; charset=utf-8");
+  EXPECT_NE(limited.body().find("429 Too Many Requests"), std::string::npos);
+  // Same keep-alive connection: the script is used up, the file is served.
+  Response served = client.Get("/section/");
+  EXPECT_EQ(served.result_int(), 200);
+  EXPECT_EQ(served.body(), "<html>section</html>\n");
+  EXPECT_EQ(client.Get("/section/").result_int(), 200);
+
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].target, "/section/");
+  EXPECT_EQ(log[0].status, 429);
+  EXPECT_EQ(log[0].bytes, limited.body().size());
+  EXPECT_EQ(log[1].status, 200);
+}
+
+TEST(OutletServer, RespondRepeatsLastStepAfterEllipsis) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=500,503+Retry-After:1,..."};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  EXPECT_EQ(client.Get("/notes.txt").result_int(), 500);
+  for (int i = 0; i < 4; ++i) {
+    Response response = client.Get("/notes.txt");
+    EXPECT_EQ(response.result_int(), 503) << i;
+    EXPECT_EQ(Header(response, http::field::retry_after), "1") << i;
+  }
+  // Other paths are not affected.
+  EXPECT_EQ(client.Get("/data.json").result_int(), 200);
+  EXPECT_EQ(LoggedStatuses(server),
+            (std::vector<int>{500, 503, 503, 503, 503, 200}));
+}
+
+TEST(OutletServer, RespondHostScopedPatternAppliesOnlyToThatHost) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  // First matching --respond wins: b.test never reaches the second rule,
+  // not even once its own script is used up.
+  options.respond = {"b.test@/notes.txt=404", "/notes.txt=503"};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  EXPECT_EQ(GetAs(client, "a.test", "/notes.txt").result_int(), 503);
+  EXPECT_EQ(GetAs(client, "a.test", "/notes.txt").result_int(), 200);
+  // The port and the case of the Host header do not matter.
+  EXPECT_EQ(GetAs(client, "B.Test:8080", "/notes.txt").result_int(), 404);
+  EXPECT_EQ(GetAs(client, "b.test", "/notes.txt").result_int(), 200);
+  EXPECT_EQ(GetAs(client, "b.test", "/data.json").result_int(), 200);
+}
+
+TEST(OutletServer, RespondCountsStepsPerHost) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=503"};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  EXPECT_EQ(GetAs(client, "a.test", "/notes.txt").result_int(), 503);
+  EXPECT_EQ(GetAs(client, "b.test", "/notes.txt").result_int(), 503);
+  EXPECT_EQ(GetAs(client, "a.test:80", "/notes.txt").result_int(), 200);
+  EXPECT_EQ(GetAs(client, "b.test", "/notes.txt").result_int(), 200);
+}
+
+TEST(OutletServer, RespondPrefixPatternSharesOneCounterAndIgnoresQuery) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/section/*=500,502"};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  EXPECT_EQ(client.Get("/section/story.html?page=2").result_int(), 500);
+  EXPECT_EQ(client.Get("/section/").result_int(), 502);
+  EXPECT_EQ(client.Get("/section/story.html").result_int(), 200);
+  // Not under the prefix.
+  EXPECT_EQ(client.Get("/section").result_int(), 301);
+  EXPECT_EQ(client.Get("/index.html").result_int(), 200);
+}
+
+TEST(OutletServer, RespondCloseClosesConnectionWithoutAnswer) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=serve,close"};
+  test::OutletServer server(options);
+  {
+    Client client(server.http_port());
+    EXPECT_EQ(client.Get("/notes.txt").result_int(), 200);
+    // Same Host as Get() sends: steps are counted per host.
+    client.WriteRaw("GET /notes.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    std::optional<std::string> rest = client.ReadUntilClosed();
+    ASSERT_TRUE(rest.has_value()) << "server kept the connection open";
+    EXPECT_EQ(*rest, "");  // EOF, no response bytes
+  }
+  EXPECT_EQ(GetOnce(server.http_port(), "/notes.txt").result_int(), 200);
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[1].target, "/notes.txt");
+  EXPECT_EQ(log[1].status, 0);
+  EXPECT_EQ(log[1].bytes, 0u);
+  EXPECT_EQ(log[1].conn_id, log[0].conn_id);
+  EXPECT_EQ(log[2].status, 200);
+}
+
+TEST(OutletServer, RespondStallKeepsConnectionOpenWithoutAnswer) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=stall,..."};
+  test::OutletServer server(options);
+  Client stalled(server.http_port());
+  stalled.WriteRaw("GET /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  // The client's read times out: no byte, no EOF.
+  EXPECT_FALSE(stalled.ReadUntilClosed(700ms).has_value());
+  // Other connections are served meanwhile.
+  EXPECT_EQ(GetOnce(server.http_port(), "/data.json").result_int(), 200);
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].target, "/notes.txt");
+  EXPECT_EQ(log[0].status, 0);
+  EXPECT_EQ(log[0].bytes, 0u);
+  // A client that gives up and leaves does not disturb the server; one still
+  // waiting does not keep it from stopping cleanly.
+  {
+    Client gone(server.http_port());
+    gone.WriteRaw("GET /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  EXPECT_EQ(GetOnce(server.http_port(), "/data.json").result_int(), 200);
+  test::ExitStatus status = server.Stop();
+  EXPECT_TRUE(status.success()) << status.ToString();
+}
+
+TEST(OutletServer, RespondServeThenFail) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=serve,500"};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  Response first = client.Get("/notes.txt");
+  EXPECT_EQ(first.result_int(), 200);
+  EXPECT_EQ(first.body(), "plain text\n");
+  EXPECT_EQ(client.Get("/notes.txt").result_int(), 500);
+  EXPECT_EQ(client.Get("/notes.txt").result_int(), 200);
+  EXPECT_EQ(LoggedStatuses(server), (std::vector<int>{200, 500, 200}));
+}
+
+TEST(OutletServer, RespondStatusStepSetsHeadersAndBody) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {
+      "/old.html=301+Location:/section/",
+      "/empty=204",
+      "/busy=503+Retry-After:Wed\\, 21 Oct 2015 07:28:00 GMT+Link:<a>"
+      "+Link:<b>,...",
+  };
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  Response moved = client.Get("/old.html");
+  EXPECT_EQ(moved.result_int(), 301);
+  EXPECT_EQ(Header(moved, http::field::location), "/section/");
+
+  Response empty = client.Get("/empty");
+  EXPECT_EQ(empty.result_int(), 204);
+  EXPECT_TRUE(empty.body().empty());
+  EXPECT_EQ(empty.find(http::field::content_length), empty.end());
+
+  RequestSpec head;
+  head.method = http::verb::head;
+  head.target = "/busy";
+  Response busy_head = client.Send(head);
+  EXPECT_EQ(busy_head.result_int(), 503);
+  EXPECT_TRUE(busy_head.body().empty());
+  EXPECT_EQ(Header(busy_head, http::field::retry_after),
+            "Wed, 21 Oct 2015 07:28:00 GMT");
+  Response busy = client.Get("/busy");
+  EXPECT_EQ(busy.result_int(), 503);
+  EXPECT_NE(busy.body().find("503 Service Unavailable"), std::string::npos);
+  std::vector<std::string> links;
+  for (const auto& field : busy) {
+    if (field.name() == http::field::link) links.emplace_back(field.value());
+  }
+  EXPECT_EQ(links, (std::vector<std::string>{"<a>", "<b>"}));
+  // The keep-alive connection survived the bodiless responses.
+  EXPECT_EQ(client.Get("/notes.txt").body(), "plain text\n");
+}
+
+TEST(OutletServer, RespondRejectsBadSpecWithExit2) {
+  test::TempDir dir;
+  for (const char* spec :
+       {"/x=abc", "/x=", "x=500", "/x=...", "/x=500,...,200", "/x=99",
+        "/x=500+Content-Length:1", "/x=500+Bad Name:1", "/x*y=500",
+        "b.test:80@/x=500", "/x?q=500", "/x=500\\"}) {
+    test::Subprocess process({(test::BinDir() / "outlet-server").string(),
+                              "--root", dir.path().string(), "--respond",
+                              "/fine=500", "--respond", spec});
+    std::optional<test::ExitStatus> status = process.Wait(10s);
+    ASSERT_TRUE(status.has_value()) << spec;
+    EXPECT_TRUE(status->exited() && status->exit_code == 2)
+        << spec << ": " << status->ToString();
+    EXPECT_NE(process.Stderr().find(std::string("--respond '") + spec + "'"),
+              std::string::npos)
+        << process.Stderr();
+  }
+}
+
 // --- HTTPS ---------------------------------------------------------------------
 
 test::OutletServerOptions TlsOptions(const Site& site) {

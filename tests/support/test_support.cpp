@@ -401,6 +401,10 @@ OutletServer::OutletServer(OutletServerOptions options)
     argv.push_back("--delay-ms");
     argv.push_back(std::to_string(options_.delay_ms));
   }
+  for (const std::string& spec : options_.respond) {
+    argv.push_back("--respond");
+    argv.push_back(spec);
+  }
   argv.insert(argv.end(), options_.extra_args.begin(),
               options_.extra_args.end());
 

@@ -152,6 +152,9 @@ struct OutletServerOptions {
   bool no_charset = false;
   std::filesystem::path log_file;  // empty: a private file
   int delay_ms = 0;
+  // Scripted responses, one --respond argument each (see
+  // tools/outlet-server/script.h), e.g. "/robots.txt=503,...".
+  std::vector<std::string> respond;
   std::vector<std::string> extra_args;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(20);
   std::filesystem::path binary;  // empty: BinDir() / "outlet-server"

@@ -37,7 +37,7 @@ struct GlobalOptions {
   int LogShift() const { return quiet - verbose; }
 };
 
-int Run(const std::string& config_path, const GlobalOptions& global) {
+int Run(const std::string& config_path, const std::string& summary_path, const GlobalOptions& global) {
   auto config = newshound::LoadConfigFile(config_path);
   if (!config.ok()) {
     std::fprintf(stderr, "newshound: %s\n", config.status().message().c_str());
@@ -61,6 +61,14 @@ int Run(const std::string& config_path, const GlobalOptions& global) {
                  static_cast<long long>(site.articles_written));
   }
   std::printf("crawl finished: %s\n", summary->Line().c_str());
+  if (!summary_path.empty()) {
+    std::ofstream out(summary_path, std::ios::trunc);
+    out << summary->ToJson() << "\n";
+    if (!out.flush()) {
+      std::fprintf(stderr, "newshound: %s: cannot write the summary\n", summary_path.c_str());
+      return kExitFailure;
+    }
+  }
   std::printf("articles written to %s\n", summary->output_path.c_str());
   std::fflush(stdout);
   if (summary->interrupted) return kExitInterrupted;
@@ -172,9 +180,10 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", global.verbose, "More log output (repeat for more)");
   app.add_flag("-q,--quiet", global.quiet, "Less log output (repeat for less)");
 
-  std::string config_path;
+  std::string config_path, summary_path;
   auto* run = app.add_subcommand("run", "Crawl every site of CONFIG once and write its articles");
   run->add_option("CONFIG", config_path, "YAML config file")->required();
+  run->add_option("--summary", summary_path, "Also write the end-of-run summary as JSON to this file");
 
   auto* check = app.add_subcommand("check", "Validate CONFIG and the plugins it names, without crawling");
   check->add_option("CONFIG", config_path, "YAML config file")->required();
@@ -214,7 +223,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (*run) return Run(config_path, global);
+  if (*run) return Run(config_path, summary_path, global);
   if (*check) return Check(config_path, global);
   if (*plugins) return Plugins(global);
   if (*extract) return Extract(plugin, url, file, settings, charset, global);

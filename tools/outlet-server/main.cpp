@@ -22,6 +22,8 @@
 
 #include "request_log.h"
 #include "responder.h"
+#include "script.h"
+#include "scripted_responder.h"
 #include "server.h"
 #include "tls_material.h"
 
@@ -37,12 +39,29 @@ constexpr char kLogFormatHelp[] =
     "  method   GET, HEAD, ... ('-' for an unparsable request)\n"
     "  host     Host header ('-' if absent)\n"
     "  target   request target with query ('-' if unparsable)\n"
-    "  status   response status code\n"
+    "  status   response status code (0: --respond close or stall)\n"
     "  bytes    response body bytes (0 for HEAD)\n"
     "  conn     connection id, 1, 2, ... per accepted TCP connection\n"
     "  scheme   http or https\n"
     "Ready file (--ready-file): 'http_port=N\\nhttps_port=M\\n', 0 for a scheme\n"
-    "not served, written atomically once listening.\n";
+    "not served, written atomically once listening.\n"
+    "\n"
+    "Scripted responses (--respond 'PATTERN=STEP[,STEP...]', repeatable):\n"
+    "  PATTERN  [HOST@]PATH[*]: PATH as sent, without query, exact or (with\n"
+    "           a trailing *) a prefix; HOST@ limits it to that Host header\n"
+    "           (port ignored). The first matching --respond decides.\n"
+    "  STEP     STATUS[+Name:Value...]  that status (200-599) with a short\n"
+    "                                   HTML body (none for 204/304)\n"
+    "           close                   close without answering\n"
+    "           stall                   never answer, keep the connection\n"
+    "           serve                   serve the request normally\n"
+    "           ...                     (last) repeat the previous step\n"
+    "  One step per request, counted per (host, pattern); once used up the\n"
+    "  request is served normally. Backslash escapes ',', '+', '=', '*' and\n"
+    "  itself. Logged like any request, status 0 for close and stall. E.g.\n"
+    "    --respond '/news/=429+Retry-After:2'\n"
+    "    --respond 'b.test@/robots.txt=503,...'\n"
+    "    --respond '/slow/*=stall'   --respond '/x=serve,500'\n";
 
 struct CliOptions {
   fs::path root;
@@ -58,6 +77,7 @@ struct CliOptions {
   fs::path ready_file;
   int delay_ms = 0;
   bool no_charset = false;
+  std::vector<std::string> respond;
 };
 
 bool WriteReadyFile(const fs::path& path, std::uint16_t http_port,
@@ -138,7 +158,8 @@ std::unique_ptr<asio::ssl::context> MakeTlsContext(const TlsFiles& files,
   return context;
 }
 
-int Run(const CliOptions& cli, bool serve_https) {
+int Run(const CliOptions& cli, std::vector<ScriptRule> script,
+        bool serve_https) {
   boost::system::error_code ec;
   asio::ip::address listen = asio::ip::make_address(cli.listen, ec);
   if (ec) {
@@ -178,7 +199,11 @@ int Run(const CliOptions& cli, bool serve_https) {
     }
   }
 
-  FileResponder responder(FileResponderOptions{cli.root, !cli.no_charset});
+  FileResponder files(FileResponderOptions{cli.root, !cli.no_charset});
+  std::optional<ScriptedResponder> scripted;
+  if (!script.empty()) scripted.emplace(std::move(script), files);
+  Responder& responder =
+      scripted ? static_cast<Responder&>(*scripted) : files;
 
   ServerOptions options;
   options.listen_address = listen;
@@ -275,6 +300,11 @@ int main(int argc, char** argv) {
   app.add_flag("--no-charset", cli.no_charset,
                "Serve HTML and XML without a charset parameter (the "
                "in-document declaration decides)");
+  app.add_option("--respond", cli.respond,
+                 "Scripted responses for matching paths, one step per "
+                 "request, e.g. '/news/=429+Retry-After:2' (repeatable; "
+                 "grammar below)")
+      ->allow_extra_args(false);
 
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
@@ -298,7 +328,19 @@ int main(int argc, char** argv) {
   if (!cli.tls_generate.empty() && cli.tls_names.empty()) {
     cli.tls_names.push_back("localhost");
   }
+  std::vector<newshound::outlet::ScriptRule> script;
+  for (const std::string& spec : cli.respond) {
+    std::string error;
+    std::optional<newshound::outlet::ScriptRule> rule =
+        newshound::outlet::ParseScriptRule(spec, error);
+    if (!rule) {
+      std::fprintf(stderr, "outlet-server: --respond '%s': %s\n",
+                   spec.c_str(), error.c_str());
+      return 2;
+    }
+    script.push_back(std::move(*rule));
+  }
   // Writes to a client that went away must fail with EPIPE, not kill us.
   std::signal(SIGPIPE, SIG_IGN);
-  return newshound::outlet::Run(cli, serve_https);
+  return newshound::outlet::Run(cli, std::move(script), serve_https);
 }

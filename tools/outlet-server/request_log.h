@@ -9,7 +9,8 @@
 //   method    request method, e.g. GET ("-" for an unparsable request)
 //   host      Host header ("-" when absent)
 //   target    request target as sent, with query ("-" when unparsable)
-//   status    response status code, e.g. 200
+//   status    response status code, e.g. 200; 0 when a --respond step
+//             closed the connection or stalled instead of answering
 //   bytes     body bytes in the response (0 for HEAD)
 //   conn      connection id: 1, 2, ... in order of accepted TCP connections,
 //             shared by HTTP and HTTPS; requests on one keep-alive

@@ -35,22 +35,6 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
-// The path of an origin-form target, or of an absolute-form one (what a
-// client talking to a proxy sends); nullopt for anything else ("*", junk).
-std::optional<std::string_view> TargetPath(std::string_view target) {
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (target.starts_with(scheme)) {
-      std::size_t slash = target.find_first_of("/?", scheme.size());
-      if (slash == std::string_view::npos) return std::string_view("/");
-      target.remove_prefix(slash);
-      if (target.front() == '?') return std::string_view("/");
-      break;
-    }
-  }
-  if (target.empty() || target.front() != '/') return std::nullopt;
-  return target.substr(0, target.find_first_of("?#"));
-}
-
 std::string_view TargetQuery(std::string_view target) {
   std::size_t question = target.find('?');
   if (question == std::string_view::npos) return {};
@@ -103,6 +87,20 @@ http::status StatusForErrno(int error) {
 
 }  // namespace
 
+std::optional<std::string_view> TargetPath(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.starts_with(scheme)) {
+      std::size_t slash = target.find_first_of("/?", scheme.size());
+      if (slash == std::string_view::npos) return std::string_view("/");
+      target.remove_prefix(slash);
+      if (target.front() == '?') return std::string_view("/");
+      break;
+    }
+  }
+  if (target.empty() || target.front() != '/') return std::nullopt;
+  return target.substr(0, target.find_first_of("?#"));
+}
+
 std::optional<std::string> PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -122,11 +120,15 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 }
 
 Reply HtmlStatusReply(http::status status, std::string_view detail) {
-  std::string title =
-      std::to_string(static_cast<unsigned>(status)) + " " +
-      std::string(http::obsolete_reason(status));
+  std::string_view reason = http::obsolete_reason(status);
+  const bool known = reason != "<unknown-status>";
+  if (!known) reason = "Unknown";
+  std::string title = std::to_string(static_cast<unsigned>(status)) + " " +
+                      std::string(reason);
   Reply reply;
   reply.response.result(status);
+  // Beast would write its placeholder "<unknown-status>" otherwise.
+  if (!known) reply.response.reason(reason);
   reply.response.set(http::field::content_type, "text/html; charset=utf-8");
   std::string& body = reply.response.body();
   body = "<!DOCTYPE html>\n<html><head><title>" + title +

@@ -2,10 +2,10 @@
 //
 // A session reads a request, asks its Responder for a Reply and carries the
 // Reply out: it fills in the protocol framing (version, keep-alive,
-// Content-Length, Date, Server) and strips the body for HEAD. The document
-// root is served by FileResponder. Fault injection is meant to plug in here:
-// a responder that decorates FileResponder and matches path patterns, with
-// Reply growing the actions the session performs (stall, reset, truncate).
+// Content-Length, and Date and Server unless the reply has them) and strips
+// the body for HEAD. The document root is served by FileResponder; fault
+// injection decorates it (ScriptedResponder, for --respond), using the
+// Reply's action for what is not a response (closing, stalling).
 
 #ifndef NEWSHOUND_TOOLS_OUTLET_SERVER_RESPONDER_H_
 #define NEWSHOUND_TOOLS_OUTLET_SERVER_RESPONDER_H_
@@ -33,12 +33,21 @@ struct RequestInfo {
   std::uint64_t connection_id = 0;
 };
 
-// What the session sends back.
+// What the session does.
 struct Reply {
+  enum class Action {
+    kRespond,  // send `response`
+    kClose,    // close the connection without answering
+    kStall,    // never answer; keep reading (and discarding) until the
+               // client closes or the server stops
+  };
+  Action action = Action::kRespond;
   // Status, headers and the full body. Protocol framing headers are set by
-  // the session and need not be present.
+  // the session and need not be present. 1xx, 204 and 304 get no body and
+  // no Content-Length.
   Response response;
-  // Waited before sending, in addition to the server-wide --delay-ms.
+  // Waited before sending (or closing), in addition to the server-wide
+  // --delay-ms.
   std::chrono::milliseconds delay{0};
 };
 
@@ -65,10 +74,16 @@ class FileResponder final : public Responder {
   FileResponderOptions options_;
 };
 
+// The path of an origin-form request target ("/a/b?q" -> "/a/b"), or of an
+// absolute-form one ("http://host/a?q" -> "/a"), not decoded; nullopt for
+// anything else ("*", junk).
+std::optional<std::string_view> TargetPath(std::string_view target);
+
 // Percent-decodes a URL path; nullopt for a malformed escape.
 std::optional<std::string> PercentDecode(std::string_view text);
 
-// A small HTML page for error and redirect responses.
+// A small HTML page for error and redirect responses. Status codes Beast has
+// no reason phrase for get "Unknown".
 Reply HtmlStatusReply(http::status status, std::string_view detail = {});
 
 }  // namespace newshound::outlet

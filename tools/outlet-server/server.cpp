@@ -57,6 +57,32 @@ bool IsMalformedRequest(const beast::error_code& ec) {
          ec != http::error::partial_message;
 }
 
+// Waits `delay`, if any.
+asio::awaitable<void> Pause(std::chrono::milliseconds delay) {
+  if (delay <= 0ms) co_return;
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  co_await timer.async_wait(kUseTuple);
+}
+
+// A stalled request: reads and discards whatever the client sends, without
+// a deadline, until it closes (or the server stops).
+template <typename Stream>
+asio::awaitable<void> Stall(Stream& stream) {
+  beast::get_lowest_layer(stream).expires_never();
+  char scratch[4096];
+  for (;;) {
+    auto [ec, n] =
+        co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    if (ec) co_return;
+  }
+}
+
+// Statuses whose responses have no body, and so no Content-Length either
+// (RFC 9110 8.6; for 304 a length would have to be the 200's).
+bool IsBodilessStatus(unsigned status) {
+  return status / 100 == 1 || status == 204 || status == 304;
+}
+
 std::string EndpointText(const asio::ip::address& address, std::uint16_t port) {
   std::string host = address.to_string();
   if (address.is_v6()) host = "[" + host + "]";
@@ -210,6 +236,18 @@ asio::awaitable<void> Server::ServeRequests(Stream& stream,
     }
     RequestInfo info{parser.get(), scheme, connection_id};
     Reply reply = SafeRespond(info);
+    switch (reply.action) {
+      case Reply::Action::kRespond:
+        break;
+      case Reply::Action::kClose:
+        co_await Pause(options_.delay + reply.delay);
+        LogRequest(&info, 0, 0, scheme, connection_id);
+        co_return;
+      case Reply::Action::kStall:
+        LogRequest(&info, 0, 0, scheme, connection_id);
+        co_await Stall(stream);
+        co_return;
+    }
     bool keep_alive = co_await SendReply(stream, std::move(reply), &info,
                                          scheme, connection_id);
     if (!keep_alive) co_return;
@@ -230,11 +268,20 @@ asio::awaitable<bool> Server::SendReply(Stream& stream, Reply reply,
                                                                          : 11);
   const bool keep_alive = request != nullptr && request->message.keep_alive();
   response.keep_alive(keep_alive);
-  response.set(http::field::server, "outlet-server");
-  response.set(http::field::date,
-               FormatHttpDate(std::chrono::system_clock::now()));
+  // A scripted reply may bring its own.
+  if (response.find(http::field::server) == response.end()) {
+    response.set(http::field::server, "outlet-server");
+  }
+  if (response.find(http::field::date) == response.end()) {
+    response.set(http::field::date,
+                 FormatHttpDate(std::chrono::system_clock::now()));
+  }
   std::uint64_t body_bytes = response.body().size();
-  if (head) {
+  if (IsBodilessStatus(response.result_int())) {
+    response.body().clear();
+    response.erase(http::field::content_length);
+    body_bytes = 0;
+  } else if (head) {
     // HEAD announces the length a GET would get, without the body.
     response.content_length(body_bytes);
     response.body().clear();
@@ -243,30 +290,32 @@ asio::awaitable<bool> Server::SendReply(Stream& stream, Reply reply,
     response.prepare_payload();
   }
 
-  std::chrono::milliseconds delay = options_.delay + reply.delay;
-  if (delay > 0ms) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    co_await timer.async_wait(kUseTuple);
-  }
+  co_await Pause(options_.delay + reply.delay);
 
   // Logged before sending, so a client holding the response can already see
   // the line.
-  if (log_ != nullptr) {
-    std::string method = "-";
-    std::string_view host;
-    std::string_view target = "-";
-    if (request != nullptr) {
-      method = std::string(request->message.method_string());
-      host = request->message[http::field::host];
-      target = request->message.target();
-    }
-    log_->Write(LogRecord{method, host, target, response.result_int(),
-                          body_bytes, connection_id, scheme});
-  }
+  LogRequest(request, response.result_int(), body_bytes, scheme,
+             connection_id);
 
   beast::get_lowest_layer(stream).expires_after(options_.io_timeout);
   auto [ec, n] = co_await http::async_write(stream, response, kUseTuple);
   co_return !ec && keep_alive;
+}
+
+void Server::LogRequest(const RequestInfo* request, unsigned status,
+                        std::uint64_t body_bytes, std::string_view scheme,
+                        std::uint64_t connection_id) {
+  if (log_ == nullptr) return;
+  std::string method = "-";
+  std::string_view host;
+  std::string_view target = "-";
+  if (request != nullptr) {
+    method = std::string(request->message.method_string());
+    host = request->message[http::field::host];
+    target = request->message.target();
+  }
+  log_->Write(LogRecord{method, host, target, status, body_bytes,
+                        connection_id, scheme});
 }
 
 Reply Server::SafeRespond(const RequestInfo& request) {

@@ -71,6 +71,11 @@ class Server {
                                   std::string_view scheme,
                                   std::uint64_t connection_id);
   Reply SafeRespond(const RequestInfo& request);
+  // Writes the request log line, if there is a log; `request` is null for
+  // an unparsable request.
+  void LogRequest(const RequestInfo* request, unsigned status,
+                  std::uint64_t body_bytes, std::string_view scheme,
+                  std::uint64_t connection_id);
 
   asio::io_context& io_;
   ServerOptions options_;

@@ -39,6 +39,8 @@ struct SiteSummary {
   int64_t duplicate_articles = 0;  // article pages whose canonical URL was already written
   std::array<int64_t, kOutcomeKindCount> outcomes{};
   int64_t plugin_rejected_values = 0;
+  int64_t retries = 0;         // attempts after a transient failure
+  int64_t robots_fetches = 0;  // robots.txt requests (not URLs of the crawl)
 
   int64_t Outcome(OutcomeKind kind) const { return outcomes[static_cast<int>(kind)]; }
   int64_t OutcomesTotal() const;
@@ -55,6 +57,10 @@ struct CrawlSummary {
   // by kind when there are any.
   std::string Line() const;
   bool AllSitesStarted() const;
+  // The whole summary as a JSON object: per site and in total, the URLs
+  // accepted, every outcome kind with its count (they sum to the URLs
+  // accepted), pages fetched, articles written, retries, robots fetches.
+  std::string ToJson() const;
 };
 
 // Runs every site of the config once. Fails only when nothing can run (no

@@ -24,6 +24,7 @@ enum class OutcomeKind {
   kDns,              // the host name did not resolve
   kConnect,          // TCP connect failed (refused, unreachable)
   kNetwork,          // another transport error (reset, protocol error)
+  kRobotsDisallowed, // robots.txt does not allow it (or robots.txt stayed unreachable)
   kOutOfScope,       // a link (or redirect) outside the site's hosts
   kOverBudget,       // not fetched: the site's max_pages was reached
   kPluginError,      // fetched, but the plugin failed on it

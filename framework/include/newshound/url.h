@@ -38,6 +38,11 @@ Result<std::string> ResolveUrl(std::string_view base, std::string_view ref);
 // dropped, empty path as "/".
 Result<std::string> NormalizeUrl(std::string_view url);
 
+// The registrable domain of a host ("news.bbc.co.uk" -> "bbc.co.uk") from
+// the public suffix list (libpsl); the host itself for IP addresses and
+// hosts that have none (e.g. "localhost").
+std::string RegistrableDomain(std::string_view host);
+
 // "https://host:port" as the origin key for connections and politeness
 // (default ports included, so equal origins have equal keys).
 std::string OriginKey(const UrlParts& parts);

@@ -6,22 +6,30 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <thread>
 
 #include "engine/frontier.h"
 #include "net/fetcher.h"
 #include "newshound/charset.h"
+#include "newshound/robots.h"
+#include "policy/retry_policy.h"
+#include "policy/throttle.h"
 #include "newshound/sink.h"
 #include "newshound/url.h"
 
@@ -100,6 +108,7 @@ int EffectiveThreads(int configured) {
 // Everything one finished request sends back to the strand.
 struct Completion {
   CrawlItem item;
+  bool robots = false;  // the request was the robots.txt of item.origin
   FetchResult fetch;
   std::optional<Result<PageAnalysis>> analysis;  // set when the plugin ran
   std::string charset;
@@ -178,9 +187,21 @@ class Crawl {
     const SiteConfig* config = nullptr;
     std::unique_ptr<PluginInstance> plugin;
     FetchSettings fetch;
+    FetchSettings robots_fetch;  // same, but robots.txt may redirect 5 times (RFC 9309 2.3.1.2)
     engine::HostPolicy policy;
+    std::unique_ptr<policy::RetryPolicy> retry;
     SiteSummary summary;
-    int64_t fetches_started = 0;
+    int64_t fetches_started = 0;  // URLs given their first attempt (retries are not counted again)
+  };
+
+  // What is known of one origin's robots.txt (RFC 9309 applies per
+  // scheme + host + port).
+  struct OriginRobots {
+    enum class State { kUnknown, kFetching, kKnown } state = State::kUnknown;
+    std::shared_ptr<const RobotsRules> rules;
+    Clock::time_point expires{};
+    int failures = 0;     // consecutive 5xx / unreachable answers
+    std::string reason;   // why everything is disallowed, when it is for unavailability
   };
 
   void StartSites() {
@@ -192,6 +213,9 @@ class Crawl {
       site.config = &cfg;
       site.summary.name = cfg.name;
       site.fetch = SettingsFor(config_, cfg);
+      site.robots_fetch = site.fetch;
+      site.robots_fetch.limits.max_redirects = 5;
+      site.retry = std::make_unique<policy::RetryPolicy>(cfg.retries, std::random_device{}());
       site.policy.delay = cfg.politeness.delay;
       site.policy.max_in_flight = cfg.politeness.max_connections_per_host;
       auto plugin = registry_.Create(cfg.plugin, cfg.plugin_settings_json);
@@ -236,13 +260,70 @@ class Crawl {
       Record(site, *normalized, OutcomeKind::kOverBudget, "deeper than max_depth");
       return;
     }
+    const UrlParts parts = *ParseHttpUrl(*normalized);
     CrawlItem item;
     item.url = std::move(*normalized);
     item.site = site_index;
     item.depth = depth;
     item.priority = priority;
-    item.host_key = OriginKey(*ParseHttpUrl(item.url));
+    item.origin = OriginKey(parts);
+    auto key = HostKey(site, parts);
+    if (!key) {  // politeness by IP, and the host is still being resolved
+      WaitForAddress(parts.host, std::move(item));
+      return;
+    }
+    item.host_key = std::move(*key);
     frontier_.Push(std::move(item), site.policy);
+  }
+
+  // The politeness key of a URL: its host, its registrable domain, or its
+  // IP address (nullopt while that is not known yet).
+  std::optional<std::string> HostKey(const Site& site, const UrlParts& parts) {
+    switch (site.config->politeness.key) {
+      case PolitenessKey::kHost:
+        return "host:" + parts.host;
+      case PolitenessKey::kDomain:
+        return "domain:" + RegistrableDomain(parts.host);
+      case PolitenessKey::kIp: {
+        boost::system::error_code ec;
+        asio::ip::make_address(parts.host, ec);
+        if (!ec) return "ip:" + parts.host;
+        if (auto pinned = net::PinnedAddress(config_.crawler.resolve, parts)) return "ip:" + pinned->first;
+        if (auto it = addresses_.find(parts.host); it != addresses_.end()) return it->second;
+        return std::nullopt;
+      }
+    }
+    return "host:" + parts.host;
+  }
+
+  // Holds an item until its host name resolves, then queues it under the
+  // address (or under the host name if it does not resolve: the fetch will
+  // then record the DNS failure).
+  void WaitForAddress(const std::string& host, CrawlItem item) {
+    ++items_waiting_for_dns_;
+    auto& waiting = waiting_for_dns_[host];
+    waiting.push_back(std::move(item));
+    if (waiting.size() > 1) return;  // already resolving
+    asio::co_spawn(
+        io_,
+        [this, host]() -> asio::awaitable<void> {
+          asio::ip::tcp::resolver resolver(co_await asio::this_coro::executor);
+          auto [ec, results] = co_await resolver.async_resolve(host, "443", asio::as_tuple(asio::use_awaitable));
+          std::string key = "host:" + host;
+          if (!ec && !results.empty()) key = "ip:" + results.begin()->endpoint().address().to_string();
+          asio::post(strand_, [this, host, key] {
+            addresses_[host] = key;
+            auto items = std::move(waiting_for_dns_[host]);
+            waiting_for_dns_.erase(host);
+            for (auto& waiting_item : items) {
+              --items_waiting_for_dns_;
+              waiting_item.host_key = key;
+              frontier_.Push(std::move(waiting_item), sites_[waiting_item.site].policy);
+            }
+            wake_.cancel();
+          });
+        },
+        asio::detached);
   }
 
   void Record(Site& site, const std::string& url, OutcomeKind kind, const std::string& detail) {
@@ -261,43 +342,94 @@ class Crawl {
     const int max_in_flight = config_.crawler.max_in_flight;
     for (;;) {
       while (!stopping_ && in_flight_ < max_in_flight) {
-        auto item = frontier_.PopReady(Clock::now());
+        const auto now = Clock::now();
+        auto item = frontier_.PopReady(now);
         if (!item) break;
         Site& site = sites_[item->site];
-        if (site.config->max_pages > 0 && site.fetches_started >= site.config->max_pages) {
-          Record(site, item->url, OutcomeKind::kOverBudget, "max_pages reached");
-          frontier_.Finished(item->host_key);
-          continue;
+        if (site.config->robots.obey && !RobotsAllow(site, *item, now)) continue;
+        if (item->attempts == 0) {
+          if (site.config->max_pages > 0 && site.fetches_started >= site.config->max_pages) {
+            Record(site, item->url, OutcomeKind::kOverBudget, "max_pages reached");
+            continue;
+          }
+          ++site.fetches_started;
         }
-        ++site.fetches_started;
+        frontier_.Started(item->host_key, now);
         ++in_flight_;
-        asio::co_spawn(asio::make_strand(io_), Work(std::move(*item)), asio::detached);
+        asio::co_spawn(asio::make_strand(io_), Work(std::move(*item), /*robots=*/false), asio::detached);
       }
       if (stopping_) {
         for (auto& item : frontier_.Drain()) Record(sites_[item.site], item.url, OutcomeKind::kCancelled, "crawl stopped");
+        for (auto& [host, items] : waiting_for_dns_)
+          for (auto& item : items) Record(sites_[item.site], item.url, OutcomeKind::kCancelled, "crawl stopped");
+        waiting_for_dns_.clear();
+        items_waiting_for_dns_ = 0;
       }
-      if (in_flight_ == 0 && frontier_.queued() == 0) break;
-      auto next = frontier_.NextReadyTime();
+      if (in_flight_ == 0 && frontier_.queued() == 0 && items_waiting_for_dns_ == 0) break;
+      auto next = frontier_.NextReadyTime(Clock::now());
       if (next && in_flight_ < max_in_flight && !stopping_) {
         wake_.expires_at(*next);
       } else {
         wake_.expires_at(Clock::time_point::max());
       }
-      co_await wake_.async_wait(kTuple);  // cancelled by Apply() when a request ends
+      co_await wake_.async_wait(kTuple);  // cancelled when a request ends or work arrives
     }
   }
 
+  // Robots gate for a popped item, on the strand. True: go ahead and fetch.
+  // False: the item was dealt with (recorded as disallowed, or put back
+  // while its origin's robots.txt is fetched first).
+  bool RobotsAllow(Site& site, CrawlItem& item, Clock::time_point now) {
+    OriginRobots& robots = robots_[item.origin];
+    if (robots.state == OriginRobots::State::kKnown && now >= robots.expires) {
+      robots.state = OriginRobots::State::kUnknown;  // cache expired: fetch again
+      robots.failures = 0;
+    }
+    if (robots.state != OriginRobots::State::kKnown) {
+      const std::string host_key = item.host_key;
+      if (robots.state == OriginRobots::State::kUnknown) {
+        // robots.txt first, as a request to the host like any other: it
+        // takes the host's slot and waits for its delay.
+        robots.state = OriginRobots::State::kFetching;
+        CrawlItem robots_item = item;
+        robots_item.url = item.origin + "/robots.txt";
+        frontier_.Block(host_key);
+        frontier_.Started(host_key, now);
+        ++in_flight_;
+        ++site.summary.robots_fetches;
+        asio::co_spawn(asio::make_strand(io_), Work(std::move(robots_item), /*robots=*/true), asio::detached);
+      }
+      frontier_.Block(host_key);
+      frontier_.PushFront(std::move(item));
+      return false;
+    }
+    const std::string target = ParseHttpUrl(item.url)->target;
+    if (robots.rules->IsAllowed(site.config->robots.agent, target)) return true;
+    Record(site, item.url, OutcomeKind::kRobotsDisallowed,
+           robots.reason.empty() ? "disallowed by " + item.origin + "/robots.txt for agent " + site.config->robots.agent
+                                 : robots.reason);
+    return false;
+  }
+
   // Fetches and parses one URL off the strand, then hands the result back.
-  asio::awaitable<void> Work(CrawlItem item) {
+  asio::awaitable<void> Work(CrawlItem item, bool robots) {
     Completion done;
+    done.robots = robots;
     const Site& site = sites_[item.site];
     try {
-      auto check = [this, &site](const std::string& url) -> std::optional<OutcomeKind> {
-        if (!InScope(site, url)) return OutcomeKind::kOutOfScope;
-        return std::nullopt;
-      };
-      done.fetch = co_await fetcher_.Fetch(item.url, site.fetch, check);
-      if (done.fetch.ok() && IsParseable(done.fetch.Header("Content-Type"))) {
+      if (robots) {
+        done.fetch = co_await fetcher_.Fetch(item.url, site.robots_fetch);
+      } else {
+        // Every redirect hop is checked against scope and, when the target's
+        // robots.txt is already known, against it.
+        auto check = [this, &site](const std::string& url) -> std::optional<OutcomeKind> {
+          if (!InScope(site, url)) return OutcomeKind::kOutOfScope;
+          if (site.config->robots.obey && !KnownRobotsAllow(site, url)) return OutcomeKind::kRobotsDisallowed;
+          return std::nullopt;
+        };
+        done.fetch = co_await fetcher_.Fetch(item.url, site.fetch, check);
+      }
+      if (!robots && done.fetch.ok() && IsParseable(done.fetch.Header("Content-Type"))) {
         // Decoding and the plugin are CPU work: run them on the parse pool.
         co_await asio::co_spawn(
             parse_pool_,
@@ -328,25 +460,145 @@ class Crawl {
       done.analysis.reset();
     }
     done.item = std::move(item);
-    asio::post(strand_, [this, done = std::move(done)]() mutable { Apply(std::move(done)); });
+    asio::post(strand_, [this, done = std::move(done)]() mutable {
+      --in_flight_;
+      frontier_.Finished(done.item.host_key);
+      wake_.cancel();
+      if (done.robots) {
+        ApplyRobots(std::move(done));
+      } else {
+        Apply(std::move(done));
+      }
+    });
   }
 
-  // Strand: records the outcome, queues the links found, writes the article.
+  // Off the strand (redirect checks): robots rules already fetched. Unknown
+  // origins pass; their robots.txt is not fetched in the middle of a redirect.
+  bool KnownRobotsAllow(const Site& site, const std::string& url) {
+    auto parts = ParseHttpUrl(url);
+    if (!parts.ok()) return false;
+    std::shared_ptr<const RobotsRules> rules;
+    {
+      std::lock_guard<std::mutex> lock(known_robots_mutex_);
+      auto it = known_robots_.find(OriginKey(*parts));
+      if (it == known_robots_.end()) return true;
+      rules = it->second;
+    }
+    return rules->IsAllowed(site.config->robots.agent, parts->target);
+  }
+
+  // Strand: what the robots.txt of an origin said (RFC 9309 2.3.1).
+  void ApplyRobots(Completion done) {
+    Site& site = sites_[done.item.site];
+    const std::string& origin = done.item.origin;
+    const std::string& host_key = done.item.host_key;
+    OriginRobots& robots = robots_[origin];
+    frontier_.Unblock(host_key);
+    const auto now = Clock::now();
+    const FetchResult& fetch = done.fetch;
+    const bool unreachable = (fetch.kind == OutcomeKind::kHttpError && fetch.status >= 500) ||
+                             (fetch.kind != OutcomeKind::kFetched && fetch.kind != OutcomeKind::kHttpError &&
+                              fetch.kind != OutcomeKind::kTooManyRedirects && fetch.kind != OutcomeKind::kRedirectLoop &&
+                              fetch.kind != OutcomeKind::kTooLarge);
+    robots.reason.clear();
+    if (fetch.kind == OutcomeKind::kFetched) {
+      robots.rules = std::make_shared<const RobotsRules>(RobotsRules::Parse(fetch.body));
+      for (const auto& warning : robots.rules->warnings()) spdlog::debug("{}/robots.txt: {}", origin, warning);
+      spdlog::info("{}/robots.txt: {} bytes, {} sitemap(s)", origin, fetch.body.size(), robots.rules->sitemaps().size());
+    } else if (!unreachable) {
+      // 4xx, too many redirects, too large: "unavailable", so everything is allowed.
+      robots.rules = std::make_shared<const RobotsRules>(RobotsRules::AllowAll());
+      spdlog::info("{}/robots.txt unavailable ({}): everything allowed", origin,
+                   fetch.status ? "HTTP " + std::to_string(fetch.status) : std::string(OutcomeKindName(fetch.kind)));
+    } else {
+      // 5xx or unreachable: disallow everything for now and try again later.
+      ++robots.failures;
+      std::optional<Millis> retry_after;
+      if (fetch.status == 503 || fetch.status == 429)
+        retry_after = policy::ParseRetryAfter(fetch.Header("Retry-After"), std::chrono::system_clock::now());
+      auto delay = site.retry->NextDelay(fetch.kind == OutcomeKind::kHttpError ? OutcomeKind::kHttpError : fetch.kind,
+                                         fetch.status >= 500 ? 503 : fetch.status, robots.failures, retry_after);
+      const std::string what = fetch.status ? "HTTP " + std::to_string(fetch.status) : fetch.detail;
+      if (delay && !stopping_) {
+        robots.state = OriginRobots::State::kUnknown;
+        frontier_.PauseUntil(host_key, now + *delay);
+        spdlog::warn("{}/robots.txt unreachable ({}): nothing fetched from it until it answers; retry {} in {} ms",
+                     origin, what, robots.failures, delay->count());
+        return;
+      }
+      robots.rules = std::make_shared<const RobotsRules>(RobotsRules::DisallowAll());
+      robots.reason = "robots.txt of " + origin + " unreachable after " + std::to_string(robots.failures) +
+                      " attempt(s) (" + what + "): everything disallowed for now";
+      spdlog::warn("{}", robots.reason);
+    }
+    robots.state = OriginRobots::State::kKnown;
+    robots.failures = 0;
+    robots.expires = now + site.config->robots.cache_ttl;
+    {
+      std::lock_guard<std::mutex> lock(known_robots_mutex_);
+      known_robots_[origin] = robots.rules;
+    }
+    if (auto crawl_delay = robots.rules->CrawlDelay(site.config->robots.agent)) {
+      const Millis capped = std::min(*crawl_delay, site.config->politeness.max_crawl_delay);
+      if (capped > frontier_.Delay(host_key)) {
+        spdlog::info("{}: Crawl-delay {} ms (capped at {} ms by politeness.max_crawl_delay)", origin,
+                     crawl_delay->count(), capped.count());
+        frontier_.SetDelay(host_key, capped);
+      }
+      if (auto throttle = throttles_.find(host_key); throttle != throttles_.end()) throttle->second.RaiseFloor(capped);
+    }
+  }
+
+  policy::AdaptiveThrottle* ThrottleFor(const Site& site, const std::string& host_key) {
+    if (!site.config->politeness.adaptive.enabled) return nullptr;
+    auto it = throttles_.find(host_key);
+    if (it == throttles_.end()) {
+      it = throttles_.emplace(host_key, policy::AdaptiveThrottle(site.config->politeness.adaptive,
+                                                                  frontier_.Delay(host_key))).first;
+    }
+    return &it->second;
+  }
+
+  // Strand: records the outcome (or schedules a retry), queues the links
+  // found, writes the article.
   void Apply(Completion done) {
-    --in_flight_;
-    frontier_.Finished(done.item.host_key);
-    wake_.cancel();
     Site& site = sites_[done.item.site];
     const std::string& url = done.item.url;
+    const auto now = Clock::now();
+    ++done.item.attempts;
+    policy::AdaptiveThrottle* throttle = ThrottleFor(site, done.item.host_key);
     if (!done.fetch.redirect_chain.empty() && done.fetch.ok()) {
       // The final URL counts as seen so that a link to it is not fetched again.
       if (auto final_url = NormalizeUrl(done.fetch.final_url); final_url.ok()) frontier_.MarkSeen(*final_url);
     }
     if (!done.fetch.ok()) {
-      std::string detail = done.fetch.detail;
-      if (done.fetch.kind == OutcomeKind::kTimeout) detail += " (phase " + std::string(FetchPhaseName(done.fetch.phase)) + ")";
-      Record(site, url, done.fetch.kind, detail);
+      const FetchResult& fetch = done.fetch;
+      const bool transient = policy::RetryPolicy::IsTransient(fetch.kind, fetch.status);
+      if (throttle && transient) {
+        throttle->OnFailure();
+        frontier_.SetDelay(done.item.host_key, throttle->delay());
+      }
+      std::optional<Millis> retry_after;
+      if (fetch.status == 429 || fetch.status == 503) {
+        retry_after = policy::ParseRetryAfter(fetch.Header("Retry-After"), std::chrono::system_clock::now());
+        // The server asked the whole host to wait, not only this URL.
+        if (retry_after) frontier_.PauseUntil(done.item.host_key, now + *retry_after);
+      }
+      std::string detail = fetch.detail;
+      if (fetch.kind == OutcomeKind::kTimeout) detail += " (phase " + std::string(FetchPhaseName(fetch.phase)) + ")";
+      auto delay = stopping_ ? std::nullopt : site.retry->NextDelay(fetch.kind, fetch.status, done.item.attempts, retry_after);
+      if (delay) {
+        ++site.summary.retries;
+        spdlog::info("retry {} of {} in {} ms: {}", done.item.attempts, url, delay->count(), detail);
+        frontier_.PushDelayed(std::move(done.item), now + *delay);
+        return;
+      }
+      Record(site, url, fetch.kind, detail + " (" + std::to_string(done.item.attempts) + " attempt(s))");
       return;
+    }
+    if (throttle) {
+      throttle->OnSuccess(Millis(done.fetch.timings.total_ms));
+      frontier_.SetDelay(done.item.host_key, throttle->delay());
     }
     ++site.summary.pages_fetched;
     if (!done.analysis) {
@@ -450,6 +702,13 @@ class Crawl {
   PluginRegistry registry_;
   std::vector<Site> sites_;
   engine::Frontier frontier_;
+  std::unordered_map<std::string, OriginRobots> robots_;  // by origin
+  std::mutex known_robots_mutex_;  // guards known_robots_, read by redirect checks off the strand
+  std::unordered_map<std::string, std::shared_ptr<const RobotsRules>> known_robots_;
+  std::unordered_map<std::string, policy::AdaptiveThrottle> throttles_;  // by host key
+  std::unordered_map<std::string, std::string> addresses_;  // host name -> "ip:..." key
+  std::unordered_map<std::string, std::vector<CrawlItem>> waiting_for_dns_;
+  size_t items_waiting_for_dns_ = 0;
   std::unique_ptr<JsonlWriter> writer_;
   std::unordered_set<std::string> written_;  // canonical URLs of articles written this run
   // Sink thread only: appends since the last fdatasync.
@@ -480,6 +739,8 @@ SiteSummary CrawlSummary::Total() const {
     total.articles_written += site.articles_written;
     total.duplicate_articles += site.duplicate_articles;
     total.plugin_rejected_values += site.plugin_rejected_values;
+    total.retries += site.retries;
+    total.robots_fetches += site.robots_fetches;
     for (int i = 0; i < kOutcomeKindCount; ++i) total.outcomes[i] += site.outcomes[i];
   }
   return total;
@@ -496,7 +757,7 @@ std::string CrawlSummary::Line() const {
   for (int i = 0; i < kOutcomeKindCount; ++i) {
     const auto kind = static_cast<OutcomeKind>(i);
     if (kind == OutcomeKind::kFetched || kind == OutcomeKind::kNotModified || kind == OutcomeKind::kOutOfScope ||
-        kind == OutcomeKind::kOverBudget || total.outcomes[i] == 0)
+        kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kRobotsDisallowed || total.outcomes[i] == 0)
       continue;
     error_count += total.outcomes[i];
     errors += (errors.empty() ? "" : ", ") + std::string(OutcomeKindName(kind)) + " " + std::to_string(total.outcomes[i]);
@@ -506,11 +767,47 @@ std::string CrawlSummary::Line() const {
   std::string line = std::to_string(total.pages_fetched) + " pages fetched, " + std::to_string(total.articles_written) +
                      " articles written, " + std::to_string(error_count) + " errors";
   if (!errors.empty()) line += " (" + errors + ")";
-  const int64_t skipped = total.Outcome(OutcomeKind::kOutOfScope) + total.Outcome(OutcomeKind::kOverBudget);
-  if (skipped > 0) line += ", " + std::to_string(skipped) + " skipped (out of scope or over limits)";
+  const int64_t skipped = total.Outcome(OutcomeKind::kOutOfScope) + total.Outcome(OutcomeKind::kOverBudget) +
+                          total.Outcome(OutcomeKind::kRobotsDisallowed);
+  if (skipped > 0) line += ", " + std::to_string(skipped) + " skipped (robots.txt, out of scope or over limits)";
+  if (total.retries > 0) line += ", " + std::to_string(total.retries) + " retries";
   line += ", " + std::string(elapsed);
   if (interrupted) line += ", interrupted";
   return line;
+}
+
+namespace {
+
+boost::json::object SiteJson(const SiteSummary& site) {
+  boost::json::object out;
+  out["name"] = site.name;
+  out["started"] = site.started;
+  if (!site.error.empty()) out["error"] = site.error;
+  out["urls_accepted"] = site.urls_accepted;
+  boost::json::object outcomes;
+  for (int i = 0; i < kOutcomeKindCount; ++i) outcomes[OutcomeKindName(static_cast<OutcomeKind>(i))] = site.outcomes[i];
+  out["outcomes"] = std::move(outcomes);
+  out["pages_fetched"] = site.pages_fetched;
+  out["articles_written"] = site.articles_written;
+  out["duplicate_articles"] = site.duplicate_articles;
+  out["retries"] = site.retries;
+  out["robots_fetches"] = site.robots_fetches;
+  out["plugin_rejected_values"] = site.plugin_rejected_values;
+  return out;
+}
+
+}  // namespace
+
+std::string CrawlSummary::ToJson() const {
+  boost::json::object out;
+  boost::json::array sites_json;
+  for (const auto& site : sites) sites_json.push_back(SiteJson(site));
+  out["sites"] = std::move(sites_json);
+  out["total"] = SiteJson(Total());
+  out["elapsed_ms"] = elapsed_ms;
+  out["interrupted"] = interrupted;
+  out["output"] = output_path;
+  return boost::json::serialize(out);
 }
 
 Result<CrawlSummary> RunCrawl(const Config& config, const RunOptions& options) {

@@ -78,6 +78,7 @@ std::optional<CrawlItem> Frontier::PopReady(Clock::time_point now) {
 void Frontier::Started(const std::string& host_key, Clock::time_point now) {
   Host& host = hosts_[host_key];
   ++host.in_flight;
+  host.last_start = now;
   host.next_start = std::max(host.next_start, now + host.policy.delay);
 }
 
@@ -108,7 +109,12 @@ void Frontier::Block(const std::string& host_key) { hosts_[host_key].blocked = t
 void Frontier::Unblock(const std::string& host_key) { hosts_[host_key].blocked = false; }
 
 void Frontier::SetDelay(const std::string& host_key, std::chrono::milliseconds delay) {
-  hosts_[host_key].policy.delay = delay;
+  Host& host = hosts_[host_key];
+  host.policy.delay = delay;
+  // A longer delay counts from the last start already (a Crawl-delay learnt
+  // from robots.txt applies to the very next request); a shorter one never
+  // brings a pause (Retry-After) forward.
+  if (host.last_start != Clock::time_point{}) host.next_start = std::max(host.next_start, host.last_start + delay);
 }
 
 std::chrono::milliseconds Frontier::Delay(const std::string& host_key) const {

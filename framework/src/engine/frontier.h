@@ -93,6 +93,7 @@ class Frontier {
     std::deque<CrawlItem> queues[kPriorityCount];
     HostPolicy policy;
     Clock::time_point next_start{};  // earliest start of the next request
+    Clock::time_point last_start{};  // start of the latest request
     int in_flight = 0;
     bool blocked = false;
     bool active = false;  // listed in active_

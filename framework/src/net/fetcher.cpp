@@ -44,28 +44,6 @@ bool IsRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-// Looks up "host:port", then "host", in the resolve map. The value is
-// "address" or "address:port" ("[v6]:port" for IPv6).
-std::optional<std::pair<std::string, uint16_t>> PinnedAddress(const std::map<std::string, std::string>& resolve,
-                                                               const UrlParts& url) {
-  auto it = resolve.find(url.host + ":" + std::to_string(url.port));
-  if (it == resolve.end()) it = resolve.find(url.host);
-  if (it == resolve.end()) return std::nullopt;
-  std::string value = it->second;
-  uint16_t port = url.port;
-  std::string address = value;
-  if (!value.empty() && value.front() == '[') {
-    const size_t close = value.find(']');
-    address = value.substr(1, close - 1);
-    if (close + 1 < value.size() && value[close + 1] == ':') port = static_cast<uint16_t>(std::stoi(value.substr(close + 2)));
-  } else if (std::count(value.begin(), value.end(), ':') == 1) {
-    const size_t colon = value.find(':');
-    address = value.substr(0, colon);
-    port = static_cast<uint16_t>(std::stoi(value.substr(colon + 1)));
-  }
-  return std::make_pair(address, port);
-}
-
 // What one hop (one request on one connection) produced.
 struct Exchange {
   OutcomeKind kind = OutcomeKind::kNetwork;
@@ -328,6 +306,28 @@ class Request {
 };
 
 }  // namespace
+
+// Looks up "host:port", then "host", in the resolve map. The value is
+// "address" or "address:port" ("[v6]:port" for IPv6).
+std::optional<std::pair<std::string, uint16_t>> PinnedAddress(const std::map<std::string, std::string>& resolve,
+                                                               const UrlParts& url) {
+  auto it = resolve.find(url.host + ":" + std::to_string(url.port));
+  if (it == resolve.end()) it = resolve.find(url.host);
+  if (it == resolve.end()) return std::nullopt;
+  std::string value = it->second;
+  uint16_t port = url.port;
+  std::string address = value;
+  if (!value.empty() && value.front() == '[') {
+    const size_t close = value.find(']');
+    address = value.substr(1, close - 1);
+    if (close + 1 < value.size() && value[close + 1] == ':') port = static_cast<uint16_t>(std::stoi(value.substr(close + 2)));
+  } else if (std::count(value.begin(), value.end(), ':') == 1) {
+    const size_t colon = value.find(':');
+    address = value.substr(0, colon);
+    port = static_cast<uint16_t>(std::stoi(value.substr(colon + 1)));
+  }
+  return std::make_pair(address, port);
+}
 
 std::shared_ptr<ssl::context> Fetcher::TlsContext(const TlsOptions& tls, std::string* error) {
   std::lock_guard<std::mutex> lock(tls_mutex_);

@@ -23,8 +23,14 @@
 #include <string>
 
 #include "newshound/fetch.h"
+#include "newshound/url.h"
 
 namespace newshound::net {
+
+// The network.resolve entry for this URL ("host:port", then "host"), as an
+// address and port; nullopt when the host is not pinned.
+std::optional<std::pair<std::string, uint16_t>> PinnedAddress(const std::map<std::string, std::string>& resolve,
+                                                               const UrlParts& url);
 
 class Fetcher {
  public:

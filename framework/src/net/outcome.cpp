@@ -17,6 +17,7 @@ std::string_view OutcomeKindName(OutcomeKind kind) {
     case OutcomeKind::kDns: return "dns";
     case OutcomeKind::kConnect: return "connect";
     case OutcomeKind::kNetwork: return "network";
+    case OutcomeKind::kRobotsDisallowed: return "robots_disallowed";
     case OutcomeKind::kOutOfScope: return "out_of_scope";
     case OutcomeKind::kOverBudget: return "over_budget";
     case OutcomeKind::kPluginError: return "plugin_error";

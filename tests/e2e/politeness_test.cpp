@@ -1,0 +1,254 @@
+// Politeness, robots.txt and retries, observed where a webmaster would see
+// them: in the request log of a real server on 127.0.0.1. Several host
+// names are pinned to the one server, which logs the Host of each request.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+#include "e2e_support.h"
+
+namespace newshound::e2e {
+namespace {
+
+namespace json = boost::json;
+
+// Milliseconds since the epoch of a log time such as 2026-11-24T15:37:43.591Z.
+int64_t LogTimeMs(const std::string& text) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &ms) != 7)
+    throw std::runtime_error("bad log time " + text);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+// A site with a listing at / that links `articles` article pages, plus any
+// extra files.
+void WriteSite(const std::filesystem::path& root, int articles,
+               const std::map<std::string, std::string>& extra = {}) {
+  std::string index = "<html><head><title>home</title></head><body><ul>";
+  for (int i = 1; i <= articles; ++i)
+    index += "<li><a href=\"/articles/" + std::to_string(i) + ".html\">Article " + std::to_string(i) + "</a></li>";
+  index += "</ul></body></html>";
+  test::WriteFile(root / "index.html", index);
+  for (int i = 1; i <= articles; ++i) {
+    test::WriteFile(root / "articles" / (std::to_string(i) + ".html"),
+                    "<html><head><title>Article " + std::to_string(i) + "</title></head><body><p>Text of article " +
+                        std::to_string(i) + ".</p></body></html>");
+  }
+  for (const auto& [path, content] : extra) test::WriteFile(root / path, content);
+}
+
+struct Crawl {
+  CliRun run;
+  json::object summary;          // the site's summary
+  std::vector<test::OutletLogEntry> log;
+};
+
+class PolitenessTest : public ::testing::Test {
+ protected:
+  // Crawls `hosts` (all pinned to one outlet-server over HTTP) with the
+  // given YAML for the site's politeness/robots/retries settings.
+  Crawl Run(const std::vector<std::string>& hosts, const std::vector<std::string>& start_paths,
+            const std::string& site_settings, const std::vector<std::string>& server_args = {}) {
+    test::OutletServerOptions options;
+    options.root = root_.path();
+    options.extra_args = server_args;
+    server_ = std::make_unique<test::OutletServer>(options);
+    std::string resolve, start_urls, host_list;
+    for (const auto& host : hosts) {
+      resolve += "    \"" + host + ":80\": \"127.0.0.1:" + std::to_string(server_->http_port()) + "\"\n";
+      for (const auto& path : start_paths) start_urls += "      - \"http://" + host + path + "\"\n";
+      host_list += (host_list.empty() ? "" : ", ") + host;
+    }
+    const auto config = dir_.path() / "crawl.yaml";
+    test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) +
+                                "\n  user_agent: \"newshound/0.1 (+test)\"\n  max_in_flight: 32\n"
+                                "network:\n  resolve:\n" + resolve +
+                                "output:\n  jsonl: " + (dir_.path() / "articles.jsonl").string() +
+                                "\nsites:\n  - name: test\n    plugin: testsite\n    hosts: [" + host_list +
+                                "]\n    start_urls:\n" + start_urls + site_settings);
+    Crawl crawl;
+    const auto summary_path = dir_.path() / "summary.json";
+    crawl.run = RunCli({"run", config.string(), "--summary", summary_path.string()});
+    if (std::filesystem::exists(summary_path))
+      crawl.summary = json::parse(test::ReadFile(summary_path)).as_object()["sites"].as_array()[0].as_object();
+    crawl.log = server_->ReadLog();
+    return crawl;
+  }
+
+  static int64_t Outcome(const json::object& summary, const char* kind) {
+    return summary.at("outcomes").as_object().at(kind).as_int64();
+  }
+
+  // Every URL accepted ends in exactly one outcome.
+  static void ExpectOutcomesBalance(const json::object& summary) {
+    int64_t total = 0;
+    for (const auto& [kind, count] : summary.at("outcomes").as_object()) total += count.as_int64();
+    EXPECT_EQ(total, summary.at("urls_accepted").as_int64()) << json::serialize(summary);
+  }
+
+  static std::map<std::string, std::vector<test::OutletLogEntry>> ByHost(const std::vector<test::OutletLogEntry>& log) {
+    std::map<std::string, std::vector<test::OutletLogEntry>> out;
+    for (const auto& entry : log) out[entry.host.substr(0, entry.host.find(':'))].push_back(entry);
+    for (auto& [host, entries] : out)
+      std::sort(entries.begin(), entries.end(),
+                [](const auto& a, const auto& b) { return LogTimeMs(a.time) < LogTimeMs(b.time); });
+    return out;
+  }
+
+  test::TempDir root_;
+  test::TempDir dir_;
+  std::unique_ptr<test::OutletServer> server_;
+};
+
+TEST_F(PolitenessTest, Politeness_EachHostKeepsItsDelayAndHostsDoNotWaitForEachOther) {
+  WriteSite(root_.path(), 5);
+  const int delay_ms = 300;
+  const std::vector<std::string> hosts = {"a.test", "b.test", "c.test", "d.test"};
+  Crawl crawl = Run(hosts, {"/"}, "    politeness: {delay: 300ms, max_connections_per_host: 2}\n");
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  EXPECT_EQ(crawl.summary.at("articles_written").as_int64(), 20);
+  ExpectOutcomesBalance(crawl.summary);
+
+  const auto by_host = ByHost(crawl.log);
+  ASSERT_EQ(by_host.size(), hosts.size());
+  size_t requests_per_host = 0;
+  int64_t first = INT64_MAX, last = 0;
+  for (const auto& [host, entries] : by_host) {
+    requests_per_host = std::max(requests_per_host, entries.size());
+    EXPECT_EQ(entries.size(), 7u) << host;  // robots.txt, the listing, 5 articles
+    for (size_t i = 1; i < entries.size(); ++i) {
+      const int64_t gap = LogTimeMs(entries[i].time) - LogTimeMs(entries[i - 1].time);
+      EXPECT_GE(gap, delay_ms - 10) << host << ": " << entries[i - 1].target << " then " << entries[i].target;
+    }
+    first = std::min(first, LogTimeMs(entries.front().time));
+    last = std::max(last, LogTimeMs(entries.back().time));
+  }
+  // Hosts are crawled side by side: the whole crawl takes about as long as
+  // one host's requests spaced by the delay, not four times that. (Twice the
+  // ideal leaves room for a loaded machine; serializing would take 4x.)
+  const int64_t ideal = static_cast<int64_t>(requests_per_host - 1) * delay_ms;
+  EXPECT_LE(last - first, 2 * ideal) << "the hosts were not crawled in parallel";
+}
+
+TEST_F(PolitenessTest, Politeness_RetryAfterPausesTheWholeHost) {
+  WriteSite(root_.path(), 3);
+  Crawl crawl = Run({"e.test"}, {"/", "/articles/1.html", "/articles/2.html", "/articles/3.html"},
+                    "    politeness: {delay: 0ms, max_connections_per_host: 1}\n"
+                    "    retries: {max: 3, base: 50ms, cap: 100ms}\n",
+                    {"--respond", "e.test@/=429+Retry-After:2"});
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  EXPECT_EQ(Outcome(crawl.summary, "fetched"), 4);
+  EXPECT_EQ(crawl.summary.at("retries").as_int64(), 1);
+
+  const auto entries = ByHost(crawl.log).at("e.test");
+  auto throttled = std::find_if(entries.begin(), entries.end(), [](const auto& e) { return e.status == 429; });
+  ASSERT_NE(throttled, entries.end());
+  ASSERT_NE(throttled + 1, entries.end()) << "nothing was requested after the 429";
+  const int64_t pause = LogTimeMs((throttled + 1)->time) - LogTimeMs(throttled->time);
+  EXPECT_GE(pause, 2000 - 10) << "a request reached the host during its Retry-After";
+  // The page itself was fetched after the pause.
+  EXPECT_TRUE(std::any_of(throttled + 1, entries.end(), [](const auto& e) { return e.target == "/" && e.status == 200; }));
+}
+
+TEST_F(PolitenessTest, Robots_DisallowedUrlsAreNeverRequestedAndCrawlDelayApplies) {
+  WriteSite(root_.path(), 5,
+            {{"robots.txt",
+              "User-agent: *\nDisallow: /articles/2.html\nCrawl-delay: 0.2\n\n"
+              "User-agent: newshound\nDisallow: /articles/4\nCrawl-delay: 0.25\n\n"
+              "User-agent: AhrefsBot\nDisallow: /\n"}});
+  Crawl crawl = Run({"r.test"}, {"/"}, "    politeness: {delay: 0ms, max_crawl_delay: 10s}\n");
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  // Our group ("newshound", from the user agent) wins over "*": only /articles/4 is off limits.
+  EXPECT_EQ(Outcome(crawl.summary, "robots_disallowed"), 1);
+  EXPECT_EQ(crawl.summary.at("articles_written").as_int64(), 4);
+  EXPECT_EQ(crawl.summary.at("robots_fetches").as_int64(), 1);
+  const auto entries = ByHost(crawl.log).at("r.test");
+  EXPECT_EQ(entries.front().target, "/robots.txt");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_NE(entries[i].target, "/articles/4.html");
+    if (i > 0) {
+      EXPECT_GE(LogTimeMs(entries[i].time) - LogTimeMs(entries[i - 1].time), 250 - 10) << entries[i].target;
+    }
+  }
+}
+
+TEST_F(PolitenessTest, Robots_ServerErrorsHoldTheHostUntilRobotsAnswers) {
+  WriteSite(root_.path(), 2, {{"robots.txt", "User-agent: *\nAllow: /\n"}});
+  Crawl crawl = Run({"s.test"}, {"/"}, "    politeness: {delay: 0ms}\n    retries: {max: 3, base: 50ms, cap: 200ms}\n",
+                    {"--respond", "/robots.txt=503,500"});
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  EXPECT_EQ(crawl.summary.at("articles_written").as_int64(), 2);
+  const auto entries = ByHost(crawl.log).at("s.test");
+  ASSERT_GE(entries.size(), 3u);
+  EXPECT_EQ(entries[0].target, "/robots.txt");
+  EXPECT_EQ(entries[0].status, 503);
+  EXPECT_EQ(entries[1].target, "/robots.txt");
+  EXPECT_EQ(entries[1].status, 500);
+  EXPECT_EQ(entries[2].target, "/robots.txt");
+  EXPECT_EQ(entries[2].status, 200);
+  for (size_t i = 3; i < entries.size(); ++i) EXPECT_NE(entries[i].target, "/robots.txt");
+}
+
+TEST_F(PolitenessTest, Robots_UnreachableRobotsDisallowsEverything) {
+  WriteSite(root_.path(), 2);
+  Crawl crawl = Run({"u.test"}, {"/", "/articles/1.html"},
+                    "    politeness: {delay: 0ms}\n    retries: {max: 2, base: 20ms, cap: 50ms}\n",
+                    {"--respond", "/robots.txt=503,..."});
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  EXPECT_EQ(Outcome(crawl.summary, "robots_disallowed"), 2);
+  EXPECT_EQ(crawl.summary.at("pages_fetched").as_int64(), 0);
+  for (const auto& entry : crawl.log) EXPECT_EQ(entry.target, "/robots.txt");
+  EXPECT_EQ(crawl.log.size(), 3u);  // the first try and 2 retries
+}
+
+TEST_F(PolitenessTest, Robots_MissingRobotsAllowsEverything) {
+  WriteSite(root_.path(), 2);
+  Crawl crawl = Run({"m.test"}, {"/"}, "    politeness: {delay: 0ms}\n");
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  EXPECT_EQ(crawl.summary.at("articles_written").as_int64(), 2);
+  EXPECT_EQ(crawl.log.front().status, 404);
+}
+
+TEST_F(PolitenessTest, Retries_PermanentErrorsAreNotRetriedAndTransientOnesAre) {
+  WriteSite(root_.path(), 3);
+  Crawl crawl = Run({"t.test"}, {"/"}, "    politeness: {delay: 0ms}\n    retries: {max: 2, base: 20ms, cap: 50ms}\n",
+                    {"--respond", "/articles/1.html=404", "--respond", "/articles/2.html=503,502",
+                     "--respond", "/articles/3.html=500,..."});
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  std::map<std::string, int> requests;
+  for (const auto& entry : crawl.log) ++requests[entry.target];
+  EXPECT_EQ(requests["/articles/1.html"], 1);  // 404: final at once
+  EXPECT_EQ(requests["/articles/2.html"], 3);  // 503, 502, then 200
+  EXPECT_EQ(requests["/articles/3.html"], 3);  // 500 three times: given up after 2 retries
+  EXPECT_EQ(crawl.summary.at("articles_written").as_int64(), 1);
+  EXPECT_EQ(Outcome(crawl.summary, "http_error"), 2);
+  EXPECT_EQ(crawl.summary.at("retries").as_int64(), 4);
+}
+
+TEST_F(PolitenessTest, Politeness_DomainKeyMakesSubdomainsShareOneClock) {
+  WriteSite(root_.path(), 2);
+  // Two hosts of one registrable domain: with key "domain" they share one
+  // clock, so no two requests to either are closer than the delay.
+  Crawl crawl = Run({"a.example.com", "b.example.com"}, {"/"}, "    politeness: {delay: 200ms, key: domain}\n");
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  std::vector<int64_t> times;
+  for (const auto& entry : crawl.log) times.push_back(LogTimeMs(entry.time));
+  std::sort(times.begin(), times.end());
+  ASSERT_EQ(times.size(), 8u);  // per host: robots.txt, listing, 2 articles
+  for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 200 - 10);
+}
+
+}  // namespace
+}  // namespace newshound::e2e
