@@ -78,5 +78,28 @@ TEST(Cli, RunWithAMissingConfigExits1NamingIt) {
   EXPECT_NE(run.err.find("/nonexistent/c.yaml: cannot open"), std::string::npos) << run.err;
 }
 
+TEST(Cli, RobotsPrintsAVerdictPerUrl) {
+  test::TempDir dir;
+  const auto robots = dir.path() / "robots.txt";
+  test::WriteFile(robots, "User-agent: *\nDisallow: /search\nAllow: /search/about\n\nUser-agent: AhrefsBot\nDisallow: /\n");
+  CliRun run = RunCli({"robots", "--robots", robots.string(), "--agent", "newshound/0.1", "https://a.test/news/",
+                       "https://a.test/search?q=x", "https://a.test/search/about"});
+  EXPECT_TRUE(run.status.success()) << run.err;
+  EXPECT_EQ(run.out,
+            "allowed https://a.test/news/\n"
+            "disallowed https://a.test/search?q=x\n"
+            "allowed https://a.test/search/about\n");
+  CliRun ahrefs = RunCli({"robots", "--robots", robots.string(), "--agent", "AhrefsBot", "https://a.test/news/"});
+  EXPECT_EQ(ahrefs.out, "disallowed https://a.test/news/\n");
+}
+
+TEST(Cli, RobotsReportsAnInvalidUrlAndExits1) {
+  test::TempDir dir;
+  test::WriteFile(dir.path() / "robots.txt", "User-agent: *\nDisallow:\n");
+  CliRun run = RunCli({"robots", "--robots", (dir.path() / "robots.txt").string(), "--agent", "x", "not a url"});
+  EXPECT_EQ(run.status.exit_code, 1);
+  EXPECT_NE(run.out.find("error:"), std::string::npos) << run.out;
+}
+
 }  // namespace
 }  // namespace newshound::e2e

@@ -250,5 +250,17 @@ TEST_F(PolitenessTest, Politeness_DomainKeyMakesSubdomainsShareOneClock) {
   for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 200 - 10);
 }
 
+TEST_F(PolitenessTest, Politeness_IpKeyMakesHostsOnOneAddressShareOneClock) {
+  WriteSite(root_.path(), 2);
+  // Both names are pinned to 127.0.0.1: with key "ip" they are one server.
+  Crawl crawl = Run({"x.test", "y.test"}, {"/"}, "    politeness: {delay: 200ms, key: ip}\n");
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  std::vector<int64_t> times;
+  for (const auto& entry : crawl.log) times.push_back(LogTimeMs(entry.time));
+  std::sort(times.begin(), times.end());
+  ASSERT_EQ(times.size(), 8u);
+  for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 200 - 10);
+}
+
 }  // namespace
 }  // namespace newshound::e2e

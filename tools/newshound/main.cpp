@@ -5,6 +5,8 @@
 //   newshound plugins               list the plugins found, and the files refused
 //   newshound extract --plugin NAME --url URL FILE
 //                                   run one plugin on a saved page, print JSON
+//   newshound robots --robots FILE --agent UA URL...
+//                                   check URLs against a robots.txt
 //
 // Exit codes: 0 success; 1 the work failed (bad config, refused plugin,
 // output error, plugin error); 2 usage error; 130 a run stopped by a signal.
@@ -21,6 +23,7 @@
 #include "newshound/log.h"
 #include "newshound/plugin/abi.h"
 #include "newshound/plugin_host.h"
+#include "newshound/robots.h"
 #include "newshound/sink.h"
 
 namespace {
@@ -167,6 +170,27 @@ int Extract(const std::string& plugin, const std::string& url, const std::string
   return kExitOk;
 }
 
+// Prints "allowed URL" or "disallowed URL" for each URL under a local
+// robots.txt, so the parser can be checked on its own.
+int Robots(const std::string& robots_file, const std::string& agent, const std::vector<std::string>& urls) {
+  std::ifstream in(robots_file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "newshound: %s: cannot open\n", robots_file.c_str());
+    return kExitFailure;
+  }
+  std::ostringstream body;
+  body << in.rdbuf();
+  const newshound::RobotsRules rules = newshound::RobotsRules::Parse(body.str());
+  for (const auto& warning : rules.warnings()) std::fprintf(stderr, "%s: %s\n", robots_file.c_str(), warning.c_str());
+  int status = kExitOk;
+  for (const auto& url : urls) {
+    const std::string line = newshound::RobotsVerdictLine(rules, agent, url);
+    if (line.rfind("error:", 0) == 0) status = kExitFailure;
+    std::printf("%s\n", line.c_str());
+  }
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -198,6 +222,13 @@ int main(int argc, char** argv) {
   extract->add_option("--charset", charset, "Charset of FILE (default: from its <meta> declaration, else UTF-8)");
   extract->add_option("FILE", file, "The saved page")->required();
 
+  std::string robots_file, robots_agent;
+  std::vector<std::string> robots_urls;
+  auto* robots = app.add_subcommand("robots", "Say whether a robots.txt allows URLs for a user agent");
+  robots->add_option("--robots", robots_file, "The robots.txt file")->required();
+  robots->add_option("--agent", robots_agent, "User agent (its product token selects the group)")->required();
+  robots->add_option("URL", robots_urls, "URLs to check")->required();
+
   // CLI11 reports an unknown verb only as "a subcommand is required"; name it.
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -227,6 +258,7 @@ int main(int argc, char** argv) {
   if (*check) return Check(config_path, global);
   if (*plugins) return Plugins(global);
   if (*extract) return Extract(plugin, url, file, settings, charset, global);
+  if (*robots) return Robots(robots_file, robots_agent, robots_urls);
   std::fprintf(stderr, "%s", app.help().c_str());
   return kExitUsage;
 }
