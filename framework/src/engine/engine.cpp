@@ -202,6 +202,9 @@ class Crawl {
     Clock::time_point expires{};
     int failures = 0;     // consecutive 5xx / unreachable answers
     std::string reason;   // why everything is disallowed, when it is for unavailability
+    // Politeness keys held back until robots.txt answers (more than one when
+    // sites with different politeness keys share the origin).
+    std::vector<std::string> blocked_hosts;
   };
 
   void StartSites() {
@@ -393,13 +396,14 @@ class Crawl {
         robots.state = OriginRobots::State::kFetching;
         CrawlItem robots_item = item;
         robots_item.url = item.origin + "/robots.txt";
-        frontier_.Block(host_key);
         frontier_.Started(host_key, now);
         ++in_flight_;
         ++site.summary.robots_fetches;
         asio::co_spawn(asio::make_strand(io_), Work(std::move(robots_item), /*robots=*/true), asio::detached);
       }
       frontier_.Block(host_key);
+      if (std::find(robots.blocked_hosts.begin(), robots.blocked_hosts.end(), host_key) == robots.blocked_hosts.end())
+        robots.blocked_hosts.push_back(host_key);
       frontier_.PushFront(std::move(item));
       return false;
     }
@@ -493,7 +497,8 @@ class Crawl {
     const std::string& origin = done.item.origin;
     const std::string& host_key = done.item.host_key;
     OriginRobots& robots = robots_[origin];
-    frontier_.Unblock(host_key);
+    for (const auto& blocked : robots.blocked_hosts) frontier_.Unblock(blocked);
+    robots.blocked_hosts.clear();
     const auto now = Clock::now();
     const FetchResult& fetch = done.fetch;
     const bool unreachable = (fetch.kind == OutcomeKind::kHttpError && fetch.status >= 500) ||
