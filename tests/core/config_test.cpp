@@ -156,6 +156,47 @@ TEST(Config, MissingFileIsAnErrorNamingIt) {
   EXPECT_NE(config.status().message().find("/nonexistent/newshound.yaml: cannot open"), std::string::npos);
 }
 
+TEST(Config, PolitenessRetriesAndRobotsHaveDefaultsAndOverrides) {
+  auto config = Load(R"yaml(politeness:
+  key: domain
+  max_crawl_delay: 5s
+  adaptive: {enabled: true, floor: 100ms, ceiling: 10s, target_concurrency: 2}
+retries: {max: 5, base: 200ms, cap: 10s}
+robots: {cache_ttl: 1h}
+sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+    user_agent: "MyBot/2.0 (+https://example.test)"
+    robots: {obey: false}
+    retries: {max: 0}
+)yaml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const SiteConfig& site = config->sites[0];
+  EXPECT_EQ(site.politeness.key, PolitenessKey::kDomain);
+  EXPECT_EQ(site.politeness.max_crawl_delay, Millis(5000));
+  EXPECT_TRUE(site.politeness.adaptive.enabled);
+  EXPECT_EQ(site.politeness.adaptive.target_concurrency, 2.0);
+  EXPECT_EQ(site.retries.max, 0);                 // the site's own
+  EXPECT_EQ(site.retries.base, Millis(200));      // keys the site does not set are inherited
+  EXPECT_FALSE(site.robots.obey);
+  EXPECT_EQ(site.robots.agent, "MyBot");          // product token of the site's user agent
+  auto defaults = Load(kMinimal);
+  EXPECT_EQ(defaults->sites[0].politeness.key, PolitenessKey::kHost);
+  EXPECT_EQ(defaults->sites[0].retries.max, 3);
+  EXPECT_TRUE(defaults->sites[0].robots.obey);
+  EXPECT_EQ(defaults->sites[0].robots.cache_ttl, Millis(24 * 3600 * 1000));
+  EXPECT_EQ(defaults->sites[0].robots.agent, "newshound");
+}
+
+TEST(Config, BadPolitenessKeyIsAnError) {
+  auto config = Load("politeness:\n  key: planet\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:2:8: 'politeness.key' must be host, domain or ip"),
+            std::string::npos)
+      << config.status().message();
+}
+
 TEST(Duration, ParsesUnits) {
   EXPECT_EQ(ParseDuration("250ms"), Millis(250));
   EXPECT_EQ(ParseDuration("1.5s"), Millis(1500));
