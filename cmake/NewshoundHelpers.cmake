@@ -1,12 +1,17 @@
 # Helpers shared by the in-tree build and (installed) by out-of-tree plugins.
 
-# newshound_add_plugin(NAME SOURCES src...)
+# newshound_add_plugin(NAME SOURCES src... [LIBRARIES lib...]
+#                      [OUTPUT_DIRECTORY dir] [INSTALL])
 # Builds a site plugin as a loadable module NAME.so with hidden visibility,
-# linked against the plugin SDK, into the plugin directory of the build.
+# linked against the plugin SDK, into the plugin directory of the build
+# (${CMAKE_BINARY_DIR}/plugins unless OUTPUT_DIRECTORY says otherwise).
+# INSTALL also installs it where an installed newshound looks for plugins
+# (lib/newshound/plugins under the install prefix).
 function(newshound_add_plugin name)
-  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "INSTALL" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
   add_library(${name} MODULE ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE newshound::sdk ${ARG_LIBRARIES})
+  target_compile_features(${name} PRIVATE cxx_std_20)
   if(NOT ARG_OUTPUT_DIRECTORY)
     if(DEFINED NEWSHOUND_PLUGIN_OUTPUT_DIR)
       set(ARG_OUTPUT_DIRECTORY ${NEWSHOUND_PLUGIN_OUTPUT_DIR})
@@ -22,4 +27,7 @@ function(newshound_add_plugin name)
   # Keep the SDK's static code private to the plugin and fail at link time,
   # not at dlopen time, on a missing symbol.
   target_link_options(${name} PRIVATE "LINKER:--exclude-libs,ALL" "LINKER:--no-undefined")
+  if(ARG_INSTALL)
+    install(TARGETS ${name} LIBRARY DESTINATION lib/newshound/plugins)
+  endif()
 endfunction()
