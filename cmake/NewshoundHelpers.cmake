@@ -31,3 +31,32 @@ function(newshound_add_plugin name)
     install(TARGETS ${name} LIBRARY DESTINATION lib/newshound/plugins)
   endif()
 endfunction()
+
+# newshound_add_golden_test(PLUGIN name PAGE page.html URL url EXPECT page.expected.json
+#                           [SETTINGS json] [NAME test-name])
+# A ctest test that runs the plugin on a saved page through the real CLI
+# (`newshound extract ... --expect`) and fails with a field-level diff when
+# the output differs from the golden file. Paths are relative to the calling
+# CMakeLists.txt. Record or refresh a golden file with the same extract
+# command and --update.
+function(newshound_add_golden_test)
+  cmake_parse_arguments(ARG "" "PLUGIN;PAGE;URL;EXPECT;SETTINGS;NAME" "" ${ARGN})
+  foreach(required PLUGIN PAGE URL EXPECT)
+    if(NOT ARG_${required})
+      message(FATAL_ERROR "newshound_add_golden_test: ${required} is required")
+    endif()
+  endforeach()
+  if(NOT ARG_NAME)
+    get_filename_component(stem ${ARG_PAGE} NAME_WE)
+    set(ARG_NAME ${ARG_PLUGIN}.golden.${stem})
+  endif()
+  set(settings)
+  if(ARG_SETTINGS)
+    set(settings --settings ${ARG_SETTINGS})
+  endif()
+  add_test(NAME ${ARG_NAME}
+    COMMAND $<TARGET_FILE:newshound::cli> extract
+      --plugin-dir $<TARGET_FILE_DIR:${ARG_PLUGIN}> --plugin ${ARG_PLUGIN}
+      --url ${ARG_URL} ${settings} --expect ${ARG_EXPECT} ${ARG_PAGE}
+    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+endfunction()

@@ -7,6 +7,8 @@
 //                                   run one plugin on a saved page, print JSON
 //   newshound robots --robots FILE --agent UA URL...
 //                                   check URLs against a robots.txt
+//   newshound new-plugin NAME --host HOST [--dir D]
+//                                   write a plugin folder that builds and passes
 //
 // Exit codes: 0 success; 1 the work failed (bad config, refused plugin,
 // output error, plugin error); 2 usage error; 130 a run stopped by a signal.
@@ -17,6 +19,10 @@
 #include <iostream>
 #include <sstream>
 
+#include <boost/json.hpp>
+
+#include "golden.h"
+#include "scaffold.h"
 #include "newshound/charset.h"
 #include "newshound/config.h"
 #include "newshound/engine.h"
@@ -123,8 +129,55 @@ int Plugins(const GlobalOptions& global) {
   return kExitOk;
 }
 
-int Extract(const std::string& plugin, const std::string& url, const std::string& file, const std::string& settings,
-            const std::string& charset_override, const GlobalOptions& global) {
+struct ExtractOptions {
+  std::string plugin, url, file, settings = "{}", charset;
+  std::string expect;  // golden file to compare with (or to write, with update)
+  bool update = false;
+};
+
+// Compares the extraction with its golden file, or rewrites the file.
+int CheckGolden(const std::string& output, const ExtractOptions& options) {
+  const boost::json::value actual = boost::json::parse(output);
+  if (options.update) {
+    std::ofstream out(options.expect, std::ios::trunc | std::ios::binary);
+    out << newshound::cli::PrettyJson(actual);
+    if (!out.flush()) {
+      std::fprintf(stderr, "newshound: %s: cannot write\n", options.expect.c_str());
+      return kExitFailure;
+    }
+    std::printf("updated %s\n", options.expect.c_str());
+    return kExitOk;
+  }
+  std::ifstream in(options.expect, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "newshound: %s: cannot open (write it with --update)\n", options.expect.c_str());
+    return kExitFailure;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  const boost::json::value expected = boost::json::parse(text.str(), ec);
+  if (ec) {
+    std::fprintf(stderr, "newshound: %s: not valid JSON: %s\n", options.expect.c_str(), ec.message().c_str());
+    return kExitFailure;
+  }
+  const auto differences = newshound::cli::DiffJson(expected, actual);
+  if (differences.empty()) {
+    std::printf("ok %s matches %s\n", options.file.c_str(), options.expect.c_str());
+    return kExitOk;
+  }
+  std::printf("%s differs from %s in %zu field(s):\n", options.file.c_str(), options.expect.c_str(),
+              differences.size());
+  for (const auto& line : differences) std::printf("  %s\n", line.c_str());
+  return kExitFailure;
+}
+
+int Extract(const ExtractOptions& options, const GlobalOptions& global) {
+  const std::string& plugin = options.plugin;
+  const std::string& url = options.url;
+  const std::string& file = options.file;
+  const std::string& settings = options.settings;
+  const std::string& charset_override = options.charset;
   newshound::SetupLogging("warn", global.LogShift());
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -166,7 +219,9 @@ int Extract(const std::string& plugin, const std::string& url, const std::string
     std::fprintf(stderr, "newshound: %s\n", analysis.status().message().c_str());
     return kExitFailure;
   }
-  std::printf("%s\n", newshound::PageAnalysisToJson(*analysis).c_str());
+  const std::string output = newshound::PageAnalysisToJson(*analysis);
+  if (!options.expect.empty()) return CheckGolden(output, options);
+  std::printf("%s\n", output.c_str());
   return kExitOk;
 }
 
@@ -214,13 +269,17 @@ int main(int argc, char** argv) {
 
   auto* plugins = app.add_subcommand("plugins", "List the plugins found and the files refused");
 
-  std::string plugin, url, file, settings = "{}", charset;
+  ExtractOptions extract_options;
   auto* extract = app.add_subcommand("extract", "Run one plugin on a saved page and print what it finds as JSON");
-  extract->add_option("--plugin", plugin, "Plugin name")->required();
-  extract->add_option("--url", url, "The URL the page was fetched from")->required();
-  extract->add_option("--settings", settings, "Plugin settings as a JSON object (default {})");
-  extract->add_option("--charset", charset, "Charset of FILE (default: from its <meta> declaration, else UTF-8)");
-  extract->add_option("FILE", file, "The saved page")->required();
+  extract->add_option("--plugin", extract_options.plugin, "Plugin name")->required();
+  extract->add_option("--url", extract_options.url, "The URL the page was fetched from")->required();
+  extract->add_option("--settings", extract_options.settings, "Plugin settings as a JSON object (default {})");
+  extract->add_option("--charset", extract_options.charset,
+                      "Charset of FILE (default: from its <meta> declaration, else UTF-8)");
+  extract->add_option("--expect", extract_options.expect,
+                      "Golden file: print a field-level diff against it and exit 1 on a mismatch");
+  extract->add_flag("--update", extract_options.update, "With --expect: write the output into the golden file");
+  extract->add_option("FILE", extract_options.file, "The saved page")->required();
 
   std::string robots_file, robots_agent;
   std::vector<std::string> robots_urls;
@@ -228,6 +287,12 @@ int main(int argc, char** argv) {
   robots->add_option("--robots", robots_file, "The robots.txt file")->required();
   robots->add_option("--agent", robots_agent, "User agent (its product token selects the group)")->required();
   robots->add_option("URL", robots_urls, "URLs to check")->required();
+
+  std::string new_name, new_host, new_dir = ".";
+  auto* new_plugin = app.add_subcommand("new-plugin", "Write a new plugin folder (source, CMake, fixtures, golden tests)");
+  new_plugin->add_option("NAME", new_name, "Plugin name, [a-z0-9_-]+")->required();
+  new_plugin->add_option("--host", new_host, "Host name the plugin serves, e.g. www.example.com")->required();
+  new_plugin->add_option("--dir", new_dir, "Where to create the NAME folder (default .)");
 
   // CLI11 reports an unknown verb only as "a subcommand is required"; name it.
   for (int i = 1; i < argc; ++i) {
@@ -257,8 +322,25 @@ int main(int argc, char** argv) {
   if (*run) return Run(config_path, summary_path, global);
   if (*check) return Check(config_path, global);
   if (*plugins) return Plugins(global);
-  if (*extract) return Extract(plugin, url, file, settings, charset, global);
+  if (*extract) {
+    if (extract_options.update && extract_options.expect.empty()) {
+      std::fprintf(stderr, "newshound: --update needs --expect FILE\n");
+      return kExitUsage;
+    }
+    return Extract(extract_options, global);
+  }
   if (*robots) return Robots(robots_file, robots_agent, robots_urls);
+  if (*new_plugin) {
+    auto written = newshound::cli::WritePluginScaffold(new_name, new_host, new_dir);
+    if (!written.ok()) {
+      std::fprintf(stderr, "newshound: %s\n", written.status().message().c_str());
+      return kExitFailure;
+    }
+    std::printf("wrote %s: build it with\n  cmake -S %s -B %s/build -DCMAKE_PREFIX_PATH=<newshound prefix>\n"
+                "  cmake --build %s/build && ctest --test-dir %s/build\n",
+                written->c_str(), written->c_str(), written->c_str(), written->c_str(), written->c_str());
+    return kExitOk;
+  }
   std::fprintf(stderr, "%s", app.help().c_str());
   return kExitUsage;
 }
