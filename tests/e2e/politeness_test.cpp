@@ -46,6 +46,7 @@ void WriteSite(const std::filesystem::path& root, int articles,
 struct Crawl {
   CliRun run;
   json::object summary;          // the site's summary
+  json::object whole_summary;    // all of --summary
   std::vector<test::OutletLogEntry> log;
 };
 
@@ -54,7 +55,8 @@ class PolitenessTest : public ::testing::Test {
   // Crawls `hosts` (all pinned to one outlet-server over HTTP) with the
   // given YAML for the site's politeness/robots/retries settings.
   Crawl Run(const std::vector<std::string>& hosts, const std::vector<std::string>& start_paths,
-            const std::string& site_settings, const std::vector<std::string>& server_args = {}) {
+            const std::string& site_settings, const std::vector<std::string>& server_args = {},
+            const std::string& crawler_settings = "") {
     test::OutletServerOptions options;
     options.root = root_.path();
     options.extra_args = server_args;
@@ -67,7 +69,7 @@ class PolitenessTest : public ::testing::Test {
     }
     const auto config = dir_.path() / "crawl.yaml";
     test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) +
-                                "\n  user_agent: \"newshound/0.1 (+test)\"\n  max_in_flight: 32\n"
+                                "\n  user_agent: \"newshound/0.1 (+test)\"\n  max_in_flight: 32\n" + crawler_settings +
                                 "network:\n  resolve:\n" + resolve +
                                 "output:\n  jsonl: " + (dir_.path() / "articles.jsonl").string() +
                                 "\nsites:\n  - name: test\n    plugin: testsite\n    hosts: [" + host_list +
@@ -75,8 +77,10 @@ class PolitenessTest : public ::testing::Test {
     Crawl crawl;
     const auto summary_path = dir_.path() / "summary.json";
     crawl.run = RunCli({"run", config.string(), "--summary", summary_path.string()});
-    if (std::filesystem::exists(summary_path))
-      crawl.summary = json::parse(test::ReadFile(summary_path)).as_object()["sites"].as_array()[0].as_object();
+    if (std::filesystem::exists(summary_path)) {
+      crawl.whole_summary = json::parse(test::ReadFile(summary_path)).as_object();
+      crawl.summary = crawl.whole_summary["sites"].as_array()[0].as_object();
+    }
     crawl.log = server_->ReadLog();
     return crawl;
   }
@@ -260,6 +264,38 @@ TEST_F(PolitenessTest, Politeness_IpKeyMakesHostsOnOneAddressShareOneClock) {
   std::sort(times.begin(), times.end());
   ASSERT_EQ(times.size(), 8u);
   for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 200 - 10);
+}
+
+}  // namespace
+}  // namespace newshound::e2e
+
+namespace newshound::e2e {
+namespace {
+
+// A misbehaving plugin costs the pages it fails on, nothing more.
+TEST_F(PolitenessTest, Isolation_PluginThatThrowsOrOverrunsCostsOnlyThatPage) {
+  WriteSite(root_.path(), 2,
+            {{"slow/index.html", "<p>never finishes in time</p>"},
+             {"throw/index.html", "<p>the plugin throws here</p>"},
+             {"relative/index.html", "<a href=\"/articles/1.html\">1</a>"}});
+  Crawl crawl = Run({"p.test"}, {"/", "/slow/", "/throw/", "/relative/"}, "    politeness: {delay: 0ms}\n", {},
+                    "  plugin_timeout: 300ms\n");
+  const CliRun& run = crawl.run;
+  ASSERT_TRUE(run.status.success()) << run.err;
+  const auto& site = crawl.summary;
+  ExpectOutcomesBalance(site);
+  EXPECT_EQ(Outcome(site, "plugin_error"), 2);  // /slow/ (over budget) and /throw/
+  EXPECT_EQ(site.at("plugin_timeouts").as_int64(), 1);
+  EXPECT_EQ(site.at("plugin_rejected_values").as_int64(), 1);  // the relative link
+  EXPECT_EQ(site.at("articles_written").as_int64(), 2);        // the other pages are unharmed
+  const auto& summary = crawl.whole_summary;
+  const auto& plugin = summary.at("plugins").as_object().at("testsite").as_object();
+  EXPECT_EQ(plugin.at("errors").as_int64(), 2);
+  EXPECT_EQ(plugin.at("timeouts").as_int64(), 1);
+  EXPECT_NE(run.out.find("plugins: testsite 2 failed (1 over time budget), 1 values refused"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.err.find("exceeded its time budget of 300 ms on http://p.test/slow/"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("thrown on purpose"), std::string::npos) << run.err;
 }
 
 }  // namespace

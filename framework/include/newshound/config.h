@@ -98,6 +98,7 @@ struct CrawlerConfig {
   int threads = 0;                  // threads: network threads (0 = number of cores)
   int parse_threads = 0;            // parse_threads: plugin threads (0 = number of cores)
   int max_in_flight = 64;           // max_in_flight: requests in flight, all sites together
+  Millis plugin_timeout{10'000};    // plugin_timeout: time budget of one plugin call on one page
   std::string plugin_dir;           // plugin_dir: where plugins are found (default: next to the binary)
   std::string user_agent = "newshound/0.1 (+https://github.com/newshound/newshound)";  // user_agent
   std::string log_level = "info";   // log_level: trace, debug, info, warn, error

@@ -13,6 +13,7 @@
 #define NEWSHOUND_ENGINE_H_
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +40,8 @@ struct SiteSummary {
   int64_t duplicate_articles = 0;  // article pages whose canonical URL was already written
   std::array<int64_t, kOutcomeKindCount> outcomes{};
   int64_t plugin_rejected_values = 0;
+  std::string plugin;          // the site's plugin
+  int64_t plugin_timeouts = 0; // plugin calls that overran crawler.plugin_timeout (also plugin_error outcomes)
   int64_t retries = 0;         // attempts after a transient failure
   int64_t robots_fetches = 0;  // robots.txt requests (not URLs of the crawl)
 
@@ -53,6 +56,14 @@ struct CrawlSummary {
   std::string output_path;
 
   SiteSummary Total() const;
+  // Per plugin: pages it failed on (exceptions, errors, overrun budgets),
+  // budget overruns, and values the host refused.
+  struct PluginCounts {
+    int64_t errors = 0;
+    int64_t timeouts = 0;
+    int64_t rejected_values = 0;
+  };
+  std::map<std::string, PluginCounts> Plugins() const;
   // "37 pages fetched, 25 articles written, 0 errors, 2.1 s" plus the errors
   // by kind when there are any.
   std::string Line() const;

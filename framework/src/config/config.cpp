@@ -264,6 +264,7 @@ class Loader {
         {"parse_threads", [&](const YAML::Node& n, const std::string& k) { config.crawler.parse_threads = static_cast<int>(Integer(n, k, 0, 256)); }},
         {"max_in_flight", [&](const YAML::Node& n, const std::string& k) { config.crawler.max_in_flight = static_cast<int>(Integer(n, k, 1, 100000)); }},
         {"plugin_dir", [&](const YAML::Node& n, const std::string& k) { config.crawler.plugin_dir = String(n, k); }},
+        {"plugin_timeout", [&](const YAML::Node& n, const std::string& k) { config.crawler.plugin_timeout = Duration(n, k); }},
         {"user_agent", [&](const YAML::Node& n, const std::string& k) { config.crawler.user_agent = String(n, k); }},
         {"log_level", [&](const YAML::Node& n, const std::string& k) {
            const std::string level = String(n, k);

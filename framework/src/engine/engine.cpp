@@ -117,6 +117,7 @@ int EffectiveThreads(int configured) {
 struct Completion {
   CrawlItem item;
   bool robots = false;  // the request was the robots.txt of item.origin
+  bool plugin_timed_out = false;
   FetchResult fetch;
   std::optional<Result<PageAnalysis>> analysis;  // set when the plugin ran
   std::string charset;
@@ -130,13 +131,29 @@ class Crawl {
         options_(options),
         strand_(asio::make_strand(io_)),
         wake_(strand_),
-        parse_pool_(static_cast<size_t>(EffectiveThreads(config.crawler.parse_threads))) {}
+        parse_pool_(std::make_unique<asio::thread_pool>(
+            static_cast<size_t>(EffectiveThreads(config.crawler.parse_threads)))),
+        registry_(std::make_unique<PluginRegistry>()) {}
+
+  ~Crawl() {
+    if (overrunning_plugin_calls_ > 0) {
+      // A plugin call that overran its budget may still be running, in the
+      // plugin's code and on its instance: joining would hang, and
+      // unloading would pull the code from under it. Leave them to the end
+      // of the process.
+      spdlog::error("{} plugin call(s) still running past their time budget; not waiting for them",
+                    overrunning_plugin_calls_.load());
+      for (auto& site : sites_) (void)site.plugin.release();
+      (void)registry_.release();
+      (void)parse_pool_.release();
+    }
+  }
 
   Result<CrawlSummary> Run() {
     const auto start = Clock::now();
     const std::string plugin_dir = ResolvePluginDir(config_, options_);
-    if (Status status = registry_.LoadDirectory(plugin_dir); !status.ok()) return status;
-    for (const auto& refused : registry_.report().refused)
+    if (Status status = registry_->LoadDirectory(plugin_dir); !status.ok()) return status;
+    for (const auto& refused : registry_->report().refused)
       spdlog::warn("plugin refused: {}: {}", refused.path, refused.reason);
 
     auto writer = JsonlWriter::Open(config_.crawler.output_jsonl);
@@ -173,7 +190,7 @@ class Crawl {
     for (int i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
     io_.run();
     for (auto& thread : pool) thread.join();
-    parse_pool_.join();
+    if (overrunning_plugin_calls_ == 0) parse_pool_->join();
     sink_thread_.join();
     if (!output_failed_) {
       if (Status status = writer_->Sync(); !status.ok()) return status;
@@ -223,13 +240,14 @@ class Crawl {
       Site& site = sites_[i];
       site.config = &cfg;
       site.summary.name = cfg.name;
+      site.summary.plugin = cfg.plugin;
       site.fetch = SettingsFor(config_, cfg);
       site.robots_fetch = site.fetch;
       site.robots_fetch.limits.max_redirects = 5;
       site.retry = std::make_unique<policy::RetryPolicy>(cfg.retries, std::random_device{}());
       site.policy.delay = cfg.politeness.delay;
       site.policy.max_in_flight = cfg.politeness.max_connections_per_host;
-      auto plugin = registry_.Create(cfg.plugin, cfg.plugin_settings_json);
+      auto plugin = registry_->Create(cfg.plugin, cfg.plugin_settings_json);
       if (!plugin.ok()) {
         site.summary.error = "site " + cfg.name + " (" + cfg.location + "): " + plugin.status().message();
         spdlog::error("{}; the other sites still crawl", site.summary.error);
@@ -442,29 +460,7 @@ class Crawl {
         done.fetch = co_await fetcher_.Fetch(item.url, site.fetch, check);
       }
       if (!robots && done.fetch.ok() && IsParseable(done.fetch.Header("Content-Type"))) {
-        // Decoding and the plugin are CPU work: run them on the parse pool.
-        co_await asio::co_spawn(
-            parse_pool_,
-            [&]() -> asio::awaitable<void> {
-              const CharsetGuess guess = DetectCharset(done.fetch.Header("Content-Type"), done.fetch.body);
-              done.charset = guess.charset;
-              auto html = DecodeToUtf8(done.fetch.body, guess.charset);
-              if (!html.ok()) {
-                // An unknown charset still gives the plugin valid UTF-8.
-                done.charset = "utf-8";
-                html = DecodeToUtf8(done.fetch.body, "utf-8");
-              }
-              done.content_sha256 = Sha256Hex(*html);
-              PageInput page;
-              page.url = done.fetch.final_url;
-              page.html = std::move(*html);
-              page.content_type = MediaType(done.fetch.Header("Content-Type"));
-              page.charset = done.charset;
-              page.fetched_at_ms = UnixMs();
-              done.analysis = site.plugin->Process(page);
-              co_return;
-            },
-            asio::use_awaitable);
+        co_await Parse(site, done);
       }
     } catch (const std::exception& e) {
       done.fetch.kind = OutcomeKind::kNetwork;
@@ -482,6 +478,70 @@ class Crawl {
         Apply(std::move(done));
       }
     });
+  }
+
+  // Decoding and the plugin are CPU work: they run on the parse pool, under
+  // the plugin's time budget. The job owns its inputs, so that a call that
+  // overruns can be abandoned (recorded as a plugin error) while it goes on
+  // running; its late result is dropped.
+  asio::awaitable<void> Parse(const Site& site, Completion& done) {
+    struct Job {
+      std::mutex mutex;  // guards finished, abandoned and the results
+      bool finished = false;
+      bool abandoned = false;
+      std::string body, content_type, url;
+      std::optional<Result<PageAnalysis>> analysis;
+      std::string charset, content_sha256;
+    };
+    auto job = std::make_shared<Job>();
+    job->body = std::move(done.fetch.body);
+    job->content_type = done.fetch.Header("Content-Type");
+    job->url = done.fetch.final_url;
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                      config_.crawler.plugin_timeout);
+    const PluginInstance* plugin = site.plugin.get();
+    asio::post(*parse_pool_, [this, job, timer, plugin] {
+      const CharsetGuess guess = DetectCharset(job->content_type, job->body);
+      std::string charset = guess.charset;
+      auto html = DecodeToUtf8(job->body, charset);
+      if (!html.ok()) {
+        // An unknown charset still gives the plugin valid UTF-8.
+        charset = "utf-8";
+        html = DecodeToUtf8(job->body, charset);
+      }
+      PageInput page;
+      page.url = job->url;
+      page.content_type = MediaType(job->content_type);
+      page.charset = charset;
+      page.fetched_at_ms = UnixMs();
+      std::string sha = Sha256Hex(*html);
+      page.html = std::move(*html);
+      Result<PageAnalysis> analysis = plugin->Process(page);
+      std::lock_guard<std::mutex> lock(job->mutex);
+      if (job->abandoned) {
+        --overrunning_plugin_calls_;
+        return;
+      }
+      job->finished = true;
+      job->analysis = std::move(analysis);
+      job->charset = std::move(charset);
+      job->content_sha256 = std::move(sha);
+      asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    });
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    std::lock_guard<std::mutex> lock(job->mutex);
+    if (!job->finished) {
+      job->abandoned = true;
+      ++overrunning_plugin_calls_;
+      done.plugin_timed_out = true;
+      done.analysis = Result<PageAnalysis>(
+          Status(ErrorCode::kPlugin, "plugin " + site.config->plugin + " exceeded its time budget of " +
+                                         std::to_string(config_.crawler.plugin_timeout.count()) + " ms on " + job->url));
+      co_return;
+    }
+    done.analysis = std::move(job->analysis);
+    done.charset = std::move(job->charset);
+    done.content_sha256 = std::move(job->content_sha256);
   }
 
   // Off the strand (redirect checks): robots rules already fetched. Unknown
@@ -619,6 +679,7 @@ class Crawl {
       return;
     }
     if (!done.analysis->ok()) {
+      if (done.plugin_timed_out) ++site.summary.plugin_timeouts;
       Record(site, url, OutcomeKind::kPluginError, done.analysis->status().message());
       return;
     }
@@ -709,10 +770,11 @@ class Crawl {
   asio::io_context io_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer wake_;
-  asio::thread_pool parse_pool_;
+  std::unique_ptr<asio::thread_pool> parse_pool_;
+  std::atomic<int> overrunning_plugin_calls_{0};  // abandoned calls that have not returned yet
   asio::thread_pool sink_thread_{1};
   net::Fetcher fetcher_;
-  PluginRegistry registry_;
+  std::unique_ptr<PluginRegistry> registry_;
   std::vector<Site> sites_;
   engine::Frontier frontier_;
   std::unordered_map<std::string, OriginRobots> robots_;  // by origin
@@ -753,10 +815,22 @@ SiteSummary CrawlSummary::Total() const {
     total.duplicate_articles += site.duplicate_articles;
     total.plugin_rejected_values += site.plugin_rejected_values;
     total.retries += site.retries;
+    total.plugin_timeouts += site.plugin_timeouts;
     total.robots_fetches += site.robots_fetches;
     for (int i = 0; i < kOutcomeKindCount; ++i) total.outcomes[i] += site.outcomes[i];
   }
   return total;
+}
+
+std::map<std::string, CrawlSummary::PluginCounts> CrawlSummary::Plugins() const {
+  std::map<std::string, PluginCounts> out;
+  for (const auto& site : sites) {
+    PluginCounts& counts = out[site.plugin];
+    counts.errors += site.Outcome(OutcomeKind::kPluginError);
+    counts.timeouts += site.plugin_timeouts;
+    counts.rejected_values += site.plugin_rejected_values;
+  }
+  return out;
 }
 
 bool CrawlSummary::AllSitesStarted() const {
@@ -784,6 +858,14 @@ std::string CrawlSummary::Line() const {
                           total.Outcome(OutcomeKind::kRobotsDisallowed);
   if (skipped > 0) line += ", " + std::to_string(skipped) + " skipped (robots.txt, out of scope or over limits)";
   if (total.retries > 0) line += ", " + std::to_string(total.retries) + " retries";
+  std::string plugin_errors;
+  for (const auto& [plugin, counts] : Plugins()) {
+    if (counts.errors == 0 && counts.rejected_values == 0) continue;
+    plugin_errors += (plugin_errors.empty() ? "" : ", ") + plugin + " " + std::to_string(counts.errors) + " failed";
+    if (counts.timeouts > 0) plugin_errors += " (" + std::to_string(counts.timeouts) + " over time budget)";
+    if (counts.rejected_values > 0) plugin_errors += ", " + std::to_string(counts.rejected_values) + " values refused";
+  }
+  if (!plugin_errors.empty()) line += ", plugins: " + plugin_errors;
   line += ", " + std::string(elapsed);
   if (interrupted) line += ", interrupted";
   return line;
@@ -806,6 +888,8 @@ boost::json::object SiteJson(const SiteSummary& site) {
   out["retries"] = site.retries;
   out["robots_fetches"] = site.robots_fetches;
   out["plugin_rejected_values"] = site.plugin_rejected_values;
+  out["plugin"] = site.plugin;
+  out["plugin_timeouts"] = site.plugin_timeouts;
   return out;
 }
 
@@ -817,6 +901,12 @@ std::string CrawlSummary::ToJson() const {
   for (const auto& site : sites) sites_json.push_back(SiteJson(site));
   out["sites"] = std::move(sites_json);
   out["total"] = SiteJson(Total());
+  boost::json::object plugins;
+  for (const auto& [plugin, counts] : Plugins()) {
+    plugins[plugin] = boost::json::object{
+        {"errors", counts.errors}, {"timeouts", counts.timeouts}, {"rejected_values", counts.rejected_values}};
+  }
+  out["plugins"] = std::move(plugins);
   out["elapsed_ms"] = elapsed_ms;
   out["interrupted"] = interrupted;
   out["output"] = output_path;

@@ -1,13 +1,14 @@
-// newshound plugin SDK: HTML documents and XPath queries.
+// newshound plugin SDK: HTML documents, XPath and CSS queries.
 //
 //   auto doc = newshound::sdk::Document::Parse(page.html, page.url);
 //   if (auto h1 = doc.SelectFirst("//h1[" + ClassXPath("article-title") + "]"))
 //     out.Set("title", h1->Text());
+//   for (const auto& a : doc.SelectCss("main h2 > a[href]")) ...
 //
 // Parsing never fails: broken markup is repaired the way libxml2's HTML
 // parser repairs it, and input that is not HTML at all gives an empty
 // document on which every query is empty. Queries never fail either: an
-// invalid XPath expression selects nothing.
+// invalid XPath expression or CSS selector selects nothing.
 //
 // Thread safety: a Document and its Nodes belong to one thread at a time.
 // Parsing different documents on different threads concurrently is safe.
@@ -41,6 +42,14 @@ class Node {
   // in document order. Non-node results (numbers, strings) select nothing.
   std::vector<Node> Select(std::string_view xpath) const;
   std::optional<Node> SelectFirst(std::string_view xpath) const;
+
+  // Elements matched by the CSS selector (see css.h for what is supported)
+  // among this node's descendants, in document order, as
+  // querySelectorAll() finds them. An invalid selector selects nothing; use
+  // CssToXPath to see why. Compiled selectors are cached process-wide, so
+  // calling this with the same selector on every page is cheap.
+  std::vector<Node> SelectCss(std::string_view css) const;
+  std::optional<Node> SelectCssFirst(std::string_view css) const;
 
   // The attribute's value (entities decoded), or "" when it is absent or
   // this is not an element.
@@ -100,6 +109,8 @@ class Document {
   Node Root() const;
   std::vector<Node> Select(std::string_view xpath) const { return Root().Select(xpath); }
   std::optional<Node> SelectFirst(std::string_view xpath) const { return Root().SelectFirst(xpath); }
+  std::vector<Node> SelectCss(std::string_view css) const { return Root().SelectCss(css); }
+  std::optional<Node> SelectCssFirst(std::string_view css) const { return Root().SelectCssFirst(css); }
 
   // The page URL given to Parse.
   const std::string& url() const;
