@@ -267,11 +267,12 @@ class Compiler {
       if (!predicate.empty()) predicates += "[" + predicate + "]";
     }
     if (pos_ == start) {
-      if (AtEnd() || Peek() == ',' || Peek() == ')') {
-        if (after.empty()) return Fail("expected a selector", pos_);
+      const char c = Peek();
+      const bool nothing = AtEnd() || c == ',' || c == ')';
+      if (!after.empty() && (nothing || c == '>' || c == '+' || c == '~')) {
         return Fail("expected a selector after '" + after + "'", pos_);
       }
-      return Unexpected();
+      return nothing ? Fail("expected a selector", pos_) : Unexpected();
     }
     *step = name_test + predicates;
     return true;
@@ -453,13 +454,14 @@ class Compiler {
       std::string offset = first > 0   ? position + " - " + std::to_string(first)
                            : first < 0 ? position + " + " + std::to_string(-first)
                                        : position;
-      std::string out = "(" + offset + ") mod " + std::to_string(a) + "=0";
+      std::string out = (first == 0 ? offset : "(" + offset + ")") + " mod " + std::to_string(a) + "=0";
       if (first > 0) out = position + ">=" + std::to_string(first) + " and " + out;
       return out;
     }
     if (first < 0) return "false()";
-    return position + "<=" + std::to_string(first) + " and (" + std::to_string(first) + " - " + position +
-           ") mod " + std::to_string(-a) + "=0";
+    std::string out = position + "<=" + std::to_string(first);
+    if (a != -1) out += " and (" + std::to_string(first) + " - " + position + ") mod " + std::to_string(-a) + "=0";
+    return out;
   }
 
   bool StartsEscape(size_t at) const {

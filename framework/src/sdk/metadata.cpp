@@ -6,6 +6,8 @@
 #include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -400,10 +402,8 @@ std::string_view Unwrap(std::string_view text) {
 }
 
 bool IsJsonLdScript(const Node& script) {
-  std::string_view type = script.Attr("type");
-  // Attr returns a temporary; keep the string alive while looking at it.
-  const std::string owned(type);
-  type = owned;
+  const std::string attr = script.Attr("type");
+  std::string_view type = attr;
   if (const size_t semi = type.find(';'); semi != std::string_view::npos) type = type.substr(0, semi);
   return AsciiLower(Trim(type)) == "application/ld+json";
 }

@@ -52,8 +52,9 @@ struct ArticleMetadata {
 // Every article-like object in the page's <script type="application/ld+json">
 // blocks, in document order: objects at the top level, in top-level arrays,
 // in "@graph", and under "mainEntity" (at any depth of those). A block that
-// is not JSON is skipped; JSON with comments or trailing commas, or wrapped
-// in <!-- --> or CDATA markers, is read. Blocks over 4 MiB are skipped.
+// is not JSON is skipped; JSON with /* */ comments or trailing commas, or
+// wrapped in <!-- --> or CDATA markers, is read. Blocks over 4 MiB are
+// skipped.
 std::vector<ArticleMetadata> ReadJsonLd(const Document& doc);
 
 struct PageMeta {
@@ -68,7 +69,7 @@ struct PageMeta {
   // datetime> and <link itemprop href> (a URL).
   std::map<std::string, std::string> name;
   std::string canonical;  // the first <link rel=canonical> that resolves (URL)
-  std::string title;      // <title> of the head (not an SVG's)
+  std::string title;      // the first <title> that is not an SVG's
   std::string language;   // <html lang>, else <html xml:lang>
 };
 
