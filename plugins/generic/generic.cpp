@@ -28,72 +28,20 @@
 #include "newshound/plugin/date.h"
 #include "newshound/plugin/html.h"
 #include "newshound/plugin/links.h"
+#include "newshound/plugin/metadata.h"
 #include "newshound/plugin/sdk.h"
 #include "newshound/plugin/settings.h"
 #include "newshound/plugin/text.h"
-
-// JSON-LD and meta tags come from the SDK's metadata reader when this SDK
-// has it. Built against an older SDK, the plugin reads meta tags itself and
-// goes without JSON-LD (the SDK offers plugins no JSON parser otherwise).
-#if __has_include("newshound/plugin/metadata.h")
-#include "newshound/plugin/metadata.h"
-#define NEWSHOUND_GENERIC_HAS_SDK_METADATA 1
-#endif
 
 namespace {
 
 namespace sdk = newshound::sdk;
 
-// --- Metadata ---
-
-#ifdef NEWSHOUND_GENERIC_HAS_SDK_METADATA
 using sdk::ArticleMetadata;
 using sdk::PageMeta;
-std::vector<ArticleMetadata> ReadArticleLd(const sdk::Document& doc) { return sdk::ReadJsonLd(doc); }
-PageMeta ReadPageMeta(const sdk::Document& doc) { return sdk::ReadMeta(doc); }
-#else
-// Same shape as the SDK's metadata.h, so the code below reads either.
-struct ArticleMetadata {
-  std::string type, headline, description, date_published, date_modified, section, body, image, url, language;
-  std::vector<std::string> authors, keywords;
-};
-struct PageMeta {
-  std::map<std::string, std::string> property, name;
-  std::string canonical, title, language;
-};
 
-std::vector<ArticleMetadata> ReadArticleLd(const sdk::Document& /*doc*/) { return {}; }
-
-std::string AsciiLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-PageMeta ReadPageMeta(const sdk::Document& doc) {
-  PageMeta meta;
-  // The first value of a key wins, as it does for the SDK's reader.
-  for (const sdk::Node& node : doc.Select("//meta[@property][@content]")) {
-    meta.property.emplace(AsciiLower(node.Attr("property")), sdk::NormalizeSpace(node.Attr("content")));
-  }
-  for (const sdk::Node& node : doc.Select("//meta[@name][@content]")) {
-    meta.name.emplace(AsciiLower(node.Attr("name")), sdk::NormalizeSpace(node.Attr("content")));
-  }
-  for (const sdk::Node& node : doc.Select("//meta[@itemprop][@content]")) {
-    meta.name.emplace("itemprop:" + node.Attr("itemprop"), sdk::NormalizeSpace(node.Attr("content")));
-  }
-  const std::string canonical_xpath =
-      "//link[@href][contains(concat(' ', normalize-space(translate(@rel, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-      "'abcdefghijklmnopqrstuvwxyz')), ' '), ' canonical ')]";
-  if (auto link = doc.SelectFirst(canonical_xpath)) meta.canonical = link->Attr("href");
-  if (auto title = doc.SelectFirst("//title")) meta.title = title->Text();
-  if (auto html = doc.SelectFirst("/html[@lang]")) meta.language = sdk::NormalizeSpace(html->Attr("lang"));
-  return meta;
-}
-#endif
-
+// ASCII only: class names, tags and meta keys are ASCII, and the process
+// locale must not matter.
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -102,15 +50,11 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// A meta value by key, ignoring ASCII case: pages write "og:Title" and
-// "DC.date.issued", and readers differ on whether they lower-case keys.
+// A meta value by key; the SDK lower-cases keys ("DC.date.issued" is
+// "dc.date.issued", "itemprop:datePublished" "itemprop:datepublished").
 std::string MetaValue(const std::map<std::string, std::string>& values, std::string_view key) {
-  if (auto it = values.find(std::string(key)); it != values.end()) return sdk::NormalizeSpace(it->second);
-  const std::string wanted = Lower(key);
-  for (const auto& [k, v] : values) {
-    if (Lower(k) == wanted) return sdk::NormalizeSpace(v);
-  }
-  return "";
+  auto it = values.find(Lower(key));
+  return it == values.end() ? std::string() : sdk::NormalizeSpace(it->second);
 }
 
 // --- Text measures ---
@@ -161,13 +105,15 @@ char32_t DecodeAt(std::string_view s, size_t& pos) {
   return cp;
 }
 
-// Punctuation and symbols that never make two names differ.
+// Punctuation and symbols (arrows and dingbats too) that never make two
+// names differ.
 bool IsPunctuation(char32_t cp) {
   if (cp < 0x80) {
     return !((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'));
   }
-  return (cp >= 0x80 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x206F) ||
-         cp == 0x060C || cp == 0x061B || cp == 0x061F || (cp >= 0x066A && cp <= 0x066D) || cp == 0x06D4 ||
+  return (cp >= 0x80 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x206F) || cp == 0x060C ||
+         cp == 0x061B || cp == 0x061F || (cp >= 0x066A && cp <= 0x066D) || cp == 0x06D4 ||
+         (cp >= 0x2190 && cp <= 0x21FF) || (cp >= 0x25A0 && cp <= 0x25FF) || (cp >= 0x2700 && cp <= 0x27BF) ||
          (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) || cp == 0xFFFD;
 }
 
@@ -202,6 +148,18 @@ size_t CountWords(std::string_view text) {
     in_word = !space;
   }
   return n;
+}
+
+// Whether text reads as language rather than decoded binary: almost no
+// U+FFFD and control characters.
+bool IsProse(std::string_view text) {
+  size_t total = 0, junk = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    const char32_t cp = DecodeAt(text, pos);
+    ++total;
+    if (cp == 0xFFFD || (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp < 0xA0)) ++junk;
+  }
+  return junk * 20 < total;
 }
 
 bool EndsSentence(std::string_view text) {
@@ -255,25 +213,26 @@ Hints HintsOf(const sdk::Node& node) {
   std::string joined;
   for (const std::string& token : tokens) {
     joined += token;
-    if (TokenIn(token, {"ad",        "ads",     "adv",      "advert",     "banner",   "nav",      "navbar",
-                        "menu",      "share",   "sharing",  "social",     "widget",   "widgets",  "popular",
-                        "trending",  "tags",    "tag",      "keywords",   "print",    "tools",    "toolbar",
-                        "masthead",  "header",  "footer",   "sidebar",    "side",     "aside",    "modal",
-                        "popup",     "login",   "signup",   "caption",    "credit",   "credits",  "meta",
-                        "byline",    "author",  "pager",    "pages",      "subscribe", "newsletter", "cookie",
-                        "cookies",   "breadcrumb", "breadcrumbs", "pagination", "captcha", "terms", "hidden",
-                        "sponsor",   "sponsored", "promo",  "promoted",   "recommended", "rss"})) {
+    if (TokenIn(token, {"ad",        "ads",        "adv",         "advert",      "banner",    "nav",        "navbar",
+                        "menu",      "share",      "sharing",     "social",      "widget",    "widgets",    "popular",
+                        "trending",  "tags",       "tag",         "keywords",    "print",     "tools",      "toolbar",
+                        "masthead",  "header",     "footer",      "sidebar",     "side",      "aside",      "modal",
+                        "popup",     "login",      "signup",      "caption",     "credit",    "credits",    "meta",
+                        "byline",    "author",     "pager",       "pages",       "subscribe", "newsletter", "cookie",
+                        "cookies",   "breadcrumb", "breadcrumbs", "pagination",  "captcha",   "terms",      "sponsor",
+                        "sponsored", "promo",      "promoted",    "recommended", "rss",       "pub",        "publicite",
+                        "werbung",   "anzeige"})) {
       hints.negative = true;
     }
-    if (TokenIn(token, {"article", "articlebody", "body", "content", "entry", "hentry", "main", "post", "text",
-                        "story", "blog", "page"})) {
+    if (TokenIn(token, {"article", "articlebody", "body", "content", "entry", "hentry", "main", "post", "text", "story",
+                        "blog", "page"})) {
       hints.positive = true;
     }
   }
-  for (std::string_view part : {"comment", "related", "mostread", "mostpopular", "mostviewed", "readmore",
-                                "readalso", "seealso", "sidebar", "widget", "sponsor", "advert", "promo",
-                                "footer", "share", "social", "newsletter", "breadcrumb", "pagination",
-                                "disqus", "outbrain", "taboola", "teaser"}) {
+  for (std::string_view part :
+       {"comment",    "related",    "mostread",   "mostpopular", "mostviewed", "readmore", "readalso", "seealso",
+        "sidebar",    "widget",     "sponsor",    "advert",      "promo",      "footer",   "share",    "social",
+        "newsletter", "breadcrumb", "pagination", "disqus",      "outbrain",   "taboola",  "teaser"}) {
     if (joined.find(part) != std::string::npos) hints.negative = true;
   }
   if (joined.find("articlebody") != std::string::npos || joined.find("storybody") != std::string::npos) {
@@ -285,8 +244,8 @@ Hints HintsOf(const sdk::Node& node) {
 // Elements that hold page furniture, never article text or listed
 // articles, whatever their classes say.
 bool IsFurnitureTag(std::string_view tag) {
-  return tag == "nav" || tag == "header" || tag == "footer" || tag == "aside" || tag == "form" ||
-         tag == "menu" || tag == "dialog";
+  return tag == "nav" || tag == "header" || tag == "footer" || tag == "aside" || tag == "form" || tag == "menu" ||
+         tag == "dialog";
 }
 
 // Elements whose content is never text.
@@ -308,9 +267,7 @@ bool IsInlineTag(std::string_view tag) {
          tag == "q" || tag == "code" || tag == "font" || tag == "time" || tag == "bdi" || tag == "bdo";
 }
 
-bool IsHeadingTag(std::string_view tag) {
-  return tag.size() == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6';
-}
+bool IsHeadingTag(std::string_view tag) { return tag.size() == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6'; }
 
 // --- URLs ---
 
@@ -338,11 +295,9 @@ size_t LongestDigitRun(std::string_view s) {
   return best;
 }
 
-bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsAsciiDigit);
-}
+bool AllDigits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), IsAsciiDigit); }
 
-// "www.", "m.", "en." and the like name the same site as the bare host.
+// "www.", "m." and the like name the same site as the bare host.
 std::string SiteHost(std::string_view host) {
   std::string h(host);
   for (std::string_view prefix : {"www.", "m.", "mobile.", "amp."}) {
@@ -361,20 +316,23 @@ bool SameSite(std::string_view url, std::string_view page_url) {
 bool IsNonArticleSegment(std::string_view segment) {
   const std::string s = Lower(segment);
   for (std::string_view word :
-       {"tag", "tags", "category", "categories", "author", "authors", "search", "page", "print", "comments",
-        "comment", "captcha", "login", "logout", "register", "signup", "signin", "account", "feed", "feeds",
-        "rss", "topic", "topics", "about", "contact", "privacy", "terms", "advertise", "subscribe", "newsletter",
-        "cdn-cgi", "wp-admin", "wp-login.php", "share", "sharer", "static", "assets", "uploads", "images"}) {
+       {"tag",          "tags",     "category", "categories", "author",    "authors",    "search",   "page",
+        "print",        "comments", "comment",  "captcha",    "login",     "logout",     "register", "signup",
+        "signin",       "account",  "feed",     "feeds",      "rss",       "topic",      "topics",   "about",
+        "contact",      "privacy",  "terms",    "advertise",  "subscribe", "newsletter", "cdn-cgi",  "wp-admin",
+        "wp-login.php", "share",    "sharer",   "static",     "assets",    "uploads",    "images"}) {
     if (s == word) return true;
   }
   return false;
 }
 
-// Whether the URL has the shape of one article: a last segment that is a
-// long slug ("russian-jet-crashes-in-syria-32883.html") or carries an id of
-// four or more digits ("153066.html", "article?id=12345"), below no
-// segment that names tags, authors, search or the like. Listing-shaped
-// paths ("/news/", "/news/page/2/", "/2017/") are not.
+// Whether the URL has the shape of one article: a last segment that
+// carries an id of four or more digits ("153066.html",
+// "russian-jet-crashes-in-syria-32883.html", "article.php?id=12345"), is a
+// slug of four or more words, or is a slug below a year ("/2021/03/04/
+// glacier-melt/"); and no segment that names tags, authors, search or the
+// like. Listing-shaped paths ("/news/", "/news/page/2/", "/2017/",
+// "/news/middle-east-africa/") are not.
 bool IsArticleUrl(std::string_view url) {
   const std::string path = sdk::PathOf(url);
   if (path.empty()) return false;
@@ -384,8 +342,8 @@ bool IsArticleUrl(std::string_view url) {
     if (IsNonArticleSegment(segment)) return false;
   }
   std::string last = Lower(segments.back());
-  for (std::string_view ext : {".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".xml", ".css", ".js",
-                               ".json", ".zip", ".mp3", ".mp4", ".ico", ".txt", ".rss"}) {
+  for (std::string_view ext : {".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".xml", ".css", ".js", ".json",
+                               ".zip", ".mp3", ".mp4", ".ico", ".txt", ".rss"}) {
     if (last.ends_with(ext)) return false;
   }
   for (std::string_view ext : {".html", ".htm", ".shtml", ".php", ".aspx", ".asp", ".jsp"}) {
@@ -395,7 +353,8 @@ bool IsArticleUrl(std::string_view url) {
     }
   }
   // A year or a page number alone is an archive, not an article.
-  if (AllDigits(last) && (last.size() <= 2 || (last.size() == 4 && (last.starts_with("19") || last.starts_with("20"))))) {
+  if (AllDigits(last) &&
+      (last.size() <= 2 || (last.size() == 4 && (last.starts_with("19") || last.starts_with("20"))))) {
     return false;
   }
   if (LongestDigitRun(last) >= 4) return true;
@@ -403,7 +362,8 @@ bool IsArticleUrl(std::string_view url) {
   for (char c : last) {
     if (c == '-' || c == '_') ++words;
   }
-  if (words >= 3 && last.size() >= 15) return true;
+  // Four words: section slugs run to three ("middle-east-africa").
+  if (words >= 4 && last.size() >= 20) return true;
   // "/2017/10/10/some-story/": a dated path with a slug.
   if (segments.size() >= 3 && words >= 2) {
     for (std::string_view segment : segments) {
@@ -422,15 +382,19 @@ bool IsArticleUrl(std::string_view url) {
 
 // One element of the page body with what the extractor measures of it.
 struct Element {
+  explicit Element(const sdk::Node& n) : node(n) {}
+
   sdk::Node node;
   int parent = -1;
   std::string tag;
   Hints hints;
-  bool excluded = false;   // inside furniture (by tag or by negative hints)
-  bool in_main = false;    // inside <main> / role=main, when the page has one
-  size_t own_chars = 0;    // direct text
-  size_t text_chars = 0;   // all text below
-  size_t link_chars = 0;   // text below inside <a>
+  bool excluded = false;    // inside furniture (by tag or by negative hints)
+  bool in_main = false;     // inside <main> / role=main, when the page has one
+  bool in_link = false;     // inside <a>
+  bool in_section = false;  // inside <article> or the main area
+  size_t own_chars = 0;     // direct text
+  size_t text_chars = 0;    // all text below
+  size_t link_chars = 0;    // text below inside <a>
   bool scored = false;
   double score = 0;
 
@@ -440,6 +404,20 @@ struct Element {
 struct PageModel {
   std::vector<Element> elements;  // document order (pre-order)
   bool has_main = false;
+
+  // Whether an element is in the main area: inside <main> (or role=main)
+  // when the page has one, else anywhere in the body; never in furniture.
+  bool InMainArea(const Element& e) const { return !e.excluded && (!has_main || e.in_main); }
+
+  // Text of the main area that is not link text: the prose a listing
+  // spreads over its teasers and an article keeps in its body.
+  size_t MainProseChars() const {
+    size_t chars = 0;
+    for (const Element& e : elements) {
+      if (InMainArea(e) && !e.in_link) chars += e.own_chars;
+    }
+    return chars;
+  }
 };
 
 bool IsMainElement(const sdk::Node& node, std::string_view tag) {
@@ -464,17 +442,22 @@ PageModel BuildModel(const sdk::Document& doc) {
   while (!stack.empty()) {
     Pending item = stack.back();
     stack.pop_back();
-    Element e{item.node};
+    Element e(item.node);
     e.parent = item.parent;
     e.tag = item.node.Name();
     if (IsOpaqueTag(e.tag)) continue;
     e.hints = HintsOf(item.node);
     const Element* parent = item.parent >= 0 ? &model.elements[item.parent] : nullptr;
-    const bool furniture = IsFurnitureTag(e.tag) ||
+    // <header> and <footer> inside an <article> or <main> belong to it (a
+    // post's title and byline, its tags); elsewhere they are the site's.
+    const bool own_section = (e.tag == "header" || e.tag == "footer") && parent != nullptr && parent->in_section;
+    e.in_section = (parent != nullptr && parent->in_section) || e.tag == "article" || IsMainElement(item.node, e.tag);
+    const bool furniture = (IsFurnitureTag(e.tag) && !own_section) ||
                            (e.hints.negative && !e.hints.positive && !IsStructuralTag(e.tag)) ||
                            Lower(item.node.Attr("aria-hidden")) == "true" || item.node.HasAttr("hidden");
     e.excluded = (parent != nullptr && parent->excluded) || furniture;
     e.in_main = (parent != nullptr && parent->in_main) || IsMainElement(item.node, e.tag);
+    e.in_link = (parent != nullptr && parent->in_link) || e.tag == "a";
     for (const sdk::Node& text : item.node.Select("text()")) e.own_chars += CharCount(text.Text());
     const int index = static_cast<int>(model.elements.size());
     model.elements.push_back(std::move(e));
@@ -496,8 +479,13 @@ PageModel BuildModel(const sdk::Document& doc) {
 
 // --- Body extraction ---
 
-constexpr size_t kMinParagraphChars = 25;      // shorter blocks are not prose
-constexpr size_t kSubstantialBodyChars = 400;  // a body this long makes a page an article
+constexpr size_t kMinParagraphChars = 25;  // shorter blocks are not prose
+// A body makes a page an article when it has this many characters, or the
+// smaller number in at least two paragraphs (news briefs are short, but a
+// lone block of 250 characters is as likely an "about us" blurb).
+constexpr size_t kSubstantialBodyChars = 400;
+constexpr size_t kSubstantialMultiParagraphChars = 250;
+constexpr size_t kMinListingArticles = 2;
 
 // The readability-style starting score of a container by its tag and hints.
 double InitialScore(const Element& e) {
@@ -506,8 +494,8 @@ double InitialScore(const Element& e) {
     score += 5;
   } else if (e.tag == "pre" || e.tag == "td" || e.tag == "blockquote") {
     score += 3;
-  } else if (e.tag == "address" || e.tag == "ol" || e.tag == "ul" || e.tag == "dl" || e.tag == "dd" ||
-             e.tag == "dt" || e.tag == "li" || e.tag == "form") {
+  } else if (e.tag == "address" || e.tag == "ol" || e.tag == "ul" || e.tag == "dl" || e.tag == "dd" || e.tag == "dt" ||
+             e.tag == "li" || e.tag == "form") {
     score -= 3;
   } else if (IsHeadingTag(e.tag) || e.tag == "th") {
     score -= 5;
@@ -537,10 +525,12 @@ struct Candidate {
   double score = 0;
 };
 
-// Scores every container by the prose it holds (paragraph length and
-// commas, shared with the parent, half with the grandparent, a third with
-// the great-grandparent), then discounts each by its link density, and
-// returns the best.
+// Scores every container by the prose it holds, as readability does: each
+// paragraph of 25 characters or more is worth 1, plus 1 per comma, plus 1
+// per 100 characters (at most 3); its parent gets that in full, the
+// grandparent half, the great-grandparent a sixth. Each container starts
+// from InitialScore and ends multiplied by (1 - link density). Returns the
+// best; index -1 when no paragraph qualified.
 Candidate ScoreCandidates(PageModel& model) {
   std::vector<Element>& elements = model.elements;
   const auto add = [&](int index, double points) {
@@ -560,7 +550,7 @@ Candidate ScoreCandidates(PageModel& model) {
       if (e.text_chars < kMinParagraphChars) continue;
       text = e.node.Text();
       first_level = e.parent;
-    } else if (!IsInlineTag(e.tag) && e.own_chars >= kMinParagraphChars) {
+    } else if (!IsInlineTag(e.tag) && !IsHeadingTag(e.tag) && e.own_chars >= kMinParagraphChars) {
       text = OwnText(e.node);
       first_level = static_cast<int>(i);
     } else {
@@ -596,11 +586,12 @@ double LinkDensityOf(const sdk::Node& node, size_t* chars = nullptr) {
   return static_cast<double>(std::min(links, total)) / total;
 }
 
-// "Read also: <a>...</a>" inserts between body paragraphs.
+// "Read also: <a>...</a>" inserts between body paragraphs. Prefixes are
+// written as FoldForMatching gives them (Arabic without hamza).
 bool IsLinkInsert(const sdk::Node& node) {
   const std::string folded = sdk::FoldForMatching(node.Text());
-  for (std::string_view prefix : {"read also", "also read", "read more", "see also", "related:", "more:",
-                                  "اقرا ايضا", "اقرا كذلك", "اقرا المزيد", "اقرأ أيضا", "شاهد ايضا"}) {
+  for (std::string_view prefix : {"read also", "also read", "read more", "see also", "related:", "more:", "اقرا ايضا",
+                                  "اقرا كذلك", "اقرا المزيد", "شاهد ايضا"}) {
     if (folded.starts_with(prefix)) return node.SelectFirst(".//a[@href]").has_value();
   }
   return false;
@@ -609,26 +600,39 @@ bool IsLinkInsert(const sdk::Node& node) {
 // Everything inside the chosen body that is not article text: furniture,
 // elements whose hints are negative (even if also positive:
 // "article-keywords", "article-tools" inside the body are not text), the
-// headline, link lists and link inserts. Inline elements are only skipped
-// for negative hints that are unambiguous, so that a link in a sentence
+// headline (an h1, or any element that repeats the title: old templates
+// print it as <font><b>), link lists and link inserts. Other inline
+// elements are kept whatever their hints, so that a link in a sentence
 // leaves the sentence whole.
-bool IsBodyNoise(const sdk::Node& node) {
-  const std::string tag = node.Name();
-  if (IsFurnitureTag(tag) || IsOpaqueTag(tag) || tag == "h1") return true;
-  if (Lower(node.Attr("aria-hidden")) == "true" || node.HasAttr("hidden")) return true;
-  if (IsInlineTag(tag)) return false;
-  if (HintsOf(node).negative) return true;
-  if (IsLinkInsert(node)) return true;
-  size_t chars = 0;
-  const double density = LinkDensityOf(node, &chars);
-  return chars > 0 && density > 0.5;
-}
+class BodyNoise {
+ public:
+  explicit BodyNoise(std::string title) : title_(Compact(title)) {}
+
+  bool operator()(const sdk::Node& node) const {
+    const std::string tag = node.Name();
+    if (IsFurnitureTag(tag) || IsOpaqueTag(tag) || tag == "h1") return true;
+    if (Lower(node.Attr("aria-hidden")) == "true" || node.HasAttr("hidden")) return true;
+    if (!title_.empty() && tag != "p" && Compact(node.Text()) == title_) return true;
+    if (IsInlineTag(tag)) return false;
+    if (HintsOf(node).negative) return true;
+    if (IsLinkInsert(node)) return true;
+    size_t chars = 0;
+    const double density = LinkDensityOf(node, &chars);
+    return chars > 0 && density > 0.5;
+  }
+
+ private:
+  std::string title_;
+};
 
 struct BodyResult {
   std::vector<std::string> paragraphs;
   size_t chars = 0;
   int article_links = 0;  // distinct same-site article links inside the body nodes
   std::vector<sdk::Node> nodes;
+  // A date line and a byline that opened the body and were taken out of
+  // it: the last sources for published and authors.
+  std::string leading_date, leading_byline;
 };
 
 // The body containers: the best candidate and those of its siblings that
@@ -682,23 +686,35 @@ bool IsOnlySiteName(std::string_view text, const std::vector<std::string>& site_
   return true;
 }
 
+// Whether a part of a <title> names the site: only site names, or a few
+// words that contain one ("The Daily Example" on dailyexample.test).
+bool IsSiteNamePart(std::string_view part, const std::vector<std::string>& site_names) {
+  if (IsOnlySiteName(part, site_names)) return true;
+  if (CountWords(sdk::NormalizeSpace(part)) > 4) return false;
+  const std::string compact = Compact(part);
+  for (const std::string& name : site_names) {
+    if (!name.empty() && compact.find(name) != std::string::npos) return true;
+  }
+  return false;
+}
+
 // Drops site-name parts from a title: "Latest News - Page 4 | almaghrib
 // today" gives "Latest News - Page 4".
 std::string StripSiteName(const std::string& title, const std::vector<std::string>& site_names) {
-  static const std::vector<std::string_view> kSeparators = {" | ", " - ", " \u2013 ", " \u2014 ", " :: ",
-                                                             " \u00BB ", " \u00AB ", " \u00B7 ", " : ", " / "};
+  static const std::vector<std::string_view> kSeparators = {
+      " | ", " - ", " \u2013 ", " \u2014 ", " :: ", " \u00BB ", " \u00AB ", " \u00B7 ", " : ", " / "};
   std::string current = title;
   for (bool changed = true; changed;) {
     changed = false;
     for (std::string_view sep : kSeparators) {
       const size_t last = current.rfind(sep);
-      if (last != std::string::npos && IsOnlySiteName(current.substr(last + sep.size()), site_names)) {
+      if (last != std::string::npos && IsSiteNamePart(current.substr(last + sep.size()), site_names)) {
         current = sdk::NormalizeSpace(current.substr(0, last));
         changed = true;
         break;
       }
       const size_t first = current.find(sep);
-      if (first != std::string::npos && IsOnlySiteName(current.substr(0, first), site_names)) {
+      if (first != std::string::npos && IsSiteNamePart(current.substr(0, first), site_names)) {
         current = sdk::NormalizeSpace(current.substr(first + sep.size()));
         changed = true;
         break;
@@ -748,8 +764,31 @@ std::optional<Stamp> ParseVisibleDate(std::string_view text, int64_t fetched_at_
 
 // A paragraph that is only a date ("Tuesday 10 October 2017"): a date
 // line, not body text.
-bool IsDateLine(std::string_view text) {
-  return CharCount(text) <= 80 && sdk::ParseDate(text).has_value();
+bool IsDateLine(std::string_view text) { return CharCount(text) <= 80 && sdk::ParseDate(text).has_value(); }
+
+// A byline printed as a paragraph of its own ("By Jane Roe", "بقلم ...").
+bool IsBylineParagraph(std::string_view text) {
+  if (CharCount(text) > 60) return false;
+  const std::string folded = sdk::FoldForMatching(text);
+  for (std::string_view prefix : {"by ", "par ", "von ", "por ", "بقلم", "كتب ", "كتبت ", "اعداد "}) {
+    if (folded.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+// `text` without its first `words` words and the colon after them
+// ("Published: 12 August 2022" less one word is "12 August 2022"). Words
+// are counted, not bytes, because folding may change the length of the
+// label.
+std::string DropWords(const std::string& text, size_t words) {
+  size_t pos = 0;
+  for (; words > 0 && pos < text.size(); --words) {
+    pos = text.find_first_of(" :", pos);
+    if (pos == std::string::npos) return "";
+    pos = text.find_first_not_of(" :", pos);
+    if (pos == std::string::npos) return "";
+  }
+  return sdk::NormalizeSpace(std::string_view(text).substr(pos));
 }
 
 // --- Datelines ---
@@ -806,26 +845,48 @@ class Generic {
 
   void Process(const sdk::Page& page, sdk::Result& out) const {
     const sdk::Document doc = sdk::Document::Parse(page.html, page.url);
-    const PageMeta meta = ReadPageMeta(doc);
-    const std::vector<ArticleMetadata> ld = ReadArticleLd(doc);
+    const PageMeta meta = sdk::ReadMeta(doc);
+    const std::vector<ArticleMetadata> ld_all = sdk::ReadJsonLd(doc);
+    // A NewsArticle when the page has several article-like objects.
+    ArticleMetadata ld;
+    for (const ArticleMetadata& item : ld_all) {
+      if (item.type.find("NewsArticle") != std::string::npos) {
+        ld = item;
+        break;
+      }
+    }
+    if (ld.type.empty() && !ld_all.empty()) ld = ld_all.front();
     const std::vector<std::string> site_names = SiteNames(doc, meta);
+    const std::string title = Title(doc, meta, ld, site_names);
     PageModel model = BuildModel(doc);
     const Candidate best = ScoreCandidates(model);
-    const BodyResult body = ExtractBody(doc, model, best, site_names);
+    const BodyResult body = ExtractBody(doc, model, best, site_names, title);
 
     const std::string og_type = Lower(MetaValue(meta.property, "og:type"));
-    const bool metadata_says_article = !ld.empty() || og_type == "article" || og_type.starts_with("article:");
-    const bool listing_like_body = body.article_links >= 3 && body.article_links * 2 >= static_cast<int>(body.paragraphs.size());
-    const bool dense_body = body.chars >= kSubstantialBodyChars && !listing_like_body;
+    const bool metadata_says_article = !ld_all.empty() || og_type == "article" || og_type.starts_with("article:");
+    // Density alone is fooled by a listing whose teasers are long: one
+    // teaser then looks like a body. A listing shows itself by article
+    // links in the body, or by article links around a "body" that holds
+    // under a third of the main area's prose.
+    const std::vector<std::string> articles = ListedArticles(doc, meta, model);
+    const bool listing_like_body =
+        body.article_links >= 3 && body.article_links * 2 >= static_cast<int>(body.paragraphs.size());
+    const bool body_among_teasers = articles.size() >= 3 && body.chars * 3 < model.MainProseChars();
+    const bool dense_body =
+        (body.chars >= kSubstantialBodyChars ||
+         (body.chars >= kSubstantialMultiParagraphChars && body.paragraphs.size() >= 2)) &&
+        !listing_like_body && !body_among_teasers &&
+        std::all_of(body.paragraphs.begin(), body.paragraphs.end(), [](const std::string& p) { return IsProse(p); });
     if (metadata_says_article || dense_body) {
       out.SetKind(sdk::PageKind::kArticle);
-      ProcessArticle(page, doc, meta, ld, model, body, site_names, out);
+      ProcessArticle(page, doc, meta, ld, model, body, site_names, title, out);
       return;
     }
-    const std::vector<std::string> articles = ListedArticles(doc, meta, model);
     const std::optional<std::string> next = NextPage(doc, meta);
     const bool pager = next.has_value() || HasPager(doc, model);
-    if (articles.size() >= 3 || (!articles.empty() && pager)) {
+    // Two article links make a list; one does when a pager says this is a
+    // page of a longer list (the last page of a section).
+    if (articles.size() >= kMinListingArticles || (!articles.empty() && pager)) {
       out.SetKind(sdk::PageKind::kListing);
       for (const std::string& url : articles) out.AddArticle(url);
       if (next) out.SetNext(*next);
@@ -851,31 +912,26 @@ class Generic {
     add(MetaValue(meta.property, "og:site_name"));
     add(MetaValue(meta.name, "application-name"));
     add(MetaValue(meta.name, "apple-mobile-web-app-title"));
-    const std::vector<std::string_view> labels = [&] {
-      std::vector<std::string_view> out;
-      static thread_local std::string host;
-      host = sdk::HostOf(doc.url());
-      std::string_view h = host;
-      size_t pos = 0;
-      while (pos <= h.size()) {
-        size_t end = h.find('.', pos);
-        if (end == std::string_view::npos) end = h.size();
-        out.push_back(h.substr(pos, end - pos));
-        pos = end + 1;
-      }
-      return out;
-    }();
     // Not the top-level domain, nor short or generic labels (www, en, co).
+    const std::string host = sdk::HostOf(doc.url());
+    std::vector<std::string_view> labels;
+    for (size_t pos = 0; pos < host.size();) {
+      size_t end = host.find('.', pos);
+      if (end == std::string::npos) end = host.size();
+      labels.push_back(std::string_view(host).substr(pos, end - pos));
+      pos = end + 1;
+    }
     for (size_t i = 0; i + 1 < labels.size(); ++i) {
-      if (labels[i].size() >= 4 && labels[i] != "www" && labels[i] != "mobile" && labels[i] != "news") add(labels[i]);
+      if (labels[i].size() >= 4 && labels[i] != "mobile" && labels[i] != "news") add(labels[i]);
     }
     // Longest first, so that "almaghribtoday" is not eaten as "almaghrib".
-    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    std::sort(names.begin(), names.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
     return names;
   }
 
   BodyResult ExtractBody(const sdk::Document& doc, const PageModel& model, const Candidate& best,
-                         const std::vector<std::string>& site_names) const {
+                         const std::vector<std::string>& site_names, const std::string& title) const {
     BodyResult result;
     if (!body_xpath_.empty()) {
       for (const sdk::Node& node : doc.Root().Select(body_xpath_)) {
@@ -894,21 +950,30 @@ class Generic {
       }
     }
     if (result.nodes.empty() && best.index >= 0) result.nodes = BodyNodes(model, best);
+    const BodyNoise noise(title);
+    const sdk::NodePredicate skip = noise;
     std::set<std::string> links;
     for (const sdk::Node& node : result.nodes) {
+      // A sibling paragraph may itself be noise (a "Read also" insert).
       std::vector<std::string> paragraphs;
-      if (IsParagraphTag(node.Name())) {
-        // A sibling paragraph taken whole.
-        if (!IsBodyNoise(node)) paragraphs = node.Paragraphs(&IsBodyNoise);
-        if (paragraphs.empty() && !IsBodyNoise(node)) {
-          std::string text = node.Text();
-          if (!text.empty()) paragraphs.push_back(std::move(text));
-        }
-      } else {
-        paragraphs = node.Paragraphs(&IsBodyNoise);
-      }
+      if (!IsParagraphTag(node.Name()) || !noise(node)) paragraphs = node.Paragraphs(skip);
+      // A line that is one link and nothing else ("Back to the archive")
+      // is navigation, even where a <br> body makes it a paragraph.
+      std::set<std::string> link_lines;
+      for (const sdk::Node& a : node.Select(".//a")) link_lines.insert(Compact(a.Text()));
       for (std::string& p : paragraphs) {
-        if (IsOnlySiteName(p, site_names) || IsDateLine(p)) continue;
+        if (IsOnlySiteName(p, site_names) || link_lines.count(Compact(p)) != 0) continue;
+        if (IsDateLine(p)) {
+          if (result.paragraphs.empty() && result.leading_date.empty()) result.leading_date = p;
+          continue;
+        }
+        // The headline and a byline may open a body whose container is
+        // the whole article.
+        if (result.paragraphs.empty() && !title.empty() && SameTitle(p, title)) continue;
+        if (result.paragraphs.empty() && IsBylineParagraph(p)) {
+          if (result.leading_byline.empty()) result.leading_byline = p;
+          continue;
+        }
         result.paragraphs.push_back(std::move(p));
       }
       for (const sdk::Node& a : node.Select(".//a[@href]")) {
@@ -921,26 +986,13 @@ class Generic {
     return result;
   }
 
-  void ProcessArticle(const sdk::Page& page, const sdk::Document& doc, const PageMeta& meta,
-                      const std::vector<ArticleMetadata>& ld_all, const PageModel& model, BodyResult body,
-                      const std::vector<std::string>& site_names, sdk::Result& out) const {
-    ArticleMetadata ld;
-    for (const ArticleMetadata& item : ld_all) {
-      if (item.type.find("NewsArticle") != std::string::npos) {
-        ld = item;
-        break;
-      }
-    }
-    if (ld.type.empty() && !ld_all.empty()) ld = ld_all.front();
-
-    const std::string title = Title(doc, meta, ld, site_names);
+  void ProcessArticle(const sdk::Page& page, const sdk::Document& doc, const PageMeta& meta, const ArticleMetadata& ld,
+                      const PageModel& model, BodyResult body, const std::vector<std::string>& site_names,
+                      const std::string& title, sdk::Result& out) const {
     out.Set("title", title);
 
-    // The body: the headline and a dateline may open it on some templates.
+    // A dateline may open the body ("Damascus - AFP") or stand just before it.
     std::vector<std::string> paragraphs = std::move(body.paragraphs);
-    if (!paragraphs.empty() && !title.empty() && SameTitle(paragraphs.front(), title)) {
-      paragraphs.erase(paragraphs.begin());
-    }
     std::optional<Dateline> dateline;
     if (!paragraphs.empty()) {
       dateline = AsDateline(paragraphs.front());
@@ -957,14 +1009,16 @@ class Generic {
     out.Set("body", text);
 
     // Published and modified.
-    if (auto published = Published(doc, meta, ld, model, page.fetched_at_ms)) out.Set("published", published->ToIso());
+    if (auto published = Published(doc, meta, ld, model, body, page.fetched_at_ms)) {
+      out.Set("published", published->ToIso());
+    }
     std::optional<Stamp> modified = ParseMachineDate(ld.date_modified);
     if (!modified) modified = ParseMachineDate(MetaValue(meta.property, "article:modified_time"));
     if (!modified) modified = ParseMachineDate(MetaValue(meta.property, "og:updated_time"));
     if (!modified) modified = ParseMachineDate(MetaValue(meta.name, "itemprop:dateModified"));
     if (modified) out.Set("modified", modified->when.ToIso());
 
-    for (const std::string& author : Authors(doc, meta, ld, site_names)) out.AddAuthor(author);
+    for (const std::string& author : Authors(doc, meta, ld, site_names, body.leading_byline)) out.AddAuthor(author);
 
     std::string section_name = sdk::NormalizeSpace(ld.section);
     if (section_name.empty()) section_name = MetaValue(meta.property, "article:section");
@@ -993,8 +1047,8 @@ class Generic {
     if (canonical) out.Set("canonical_url", *canonical);
   }
 
-  // JSON-LD articleBody is plain text; its line breaks are the only
-  // paragraph marks it has.
+  // JSON-LD articleBody as the SDK gives it (paragraphs separated by line
+  // breaks), each paragraph normalized, in the record's body format.
   static std::string LdBody(const std::string& text) {
     std::vector<std::string> paragraphs;
     size_t pos = 0;
@@ -1010,7 +1064,9 @@ class Generic {
   // A dateline printed just before the body container ("<p
   // class=source>Damascus - AFP</p><div class=text>...").
   static std::optional<Dateline> DatelineBefore(const sdk::Node& body) {
-    for (const sdk::Node& sibling : body.Select("preceding-sibling::*[position() <= 2]")) {
+    const std::vector<sdk::Node> before = body.Select("preceding-sibling::*[position() <= 2]");
+    for (auto it = before.rbegin(); it != before.rend(); ++it) {  // nearest first
+      const sdk::Node& sibling = *it;
       const std::string tag = sibling.Name();
       if (tag != "p" && tag != "div" && tag != "span") continue;
       if (auto d = AsDateline(sibling.Text())) return d;
@@ -1023,36 +1079,32 @@ class Generic {
   // an h1, then <title>, each without the site name.
   static std::string Title(const sdk::Document& doc, const PageMeta& meta, const ArticleMetadata& ld,
                            const std::vector<std::string>& site_names) {
-    std::vector<std::string> meta_titles;
-    for (const std::string& t : {ld.headline, MetaValue(meta.property, "og:title"), MetaValue(meta.name, "twitter:title"),
-                                 MetaValue(meta.name, "itemprop:headline"), meta.title}) {
+    std::vector<std::string> meta_titles;  // strongest first
+    for (const std::string& t : {ld.headline, MetaValue(meta.property, "og:title"),
+                                 MetaValue(meta.name, "twitter:title"), MetaValue(meta.name, "itemprop:headline")}) {
       std::string stripped = StripSiteName(sdk::NormalizeSpace(t), site_names);
       if (!stripped.empty()) meta_titles.push_back(std::move(stripped));
     }
-    std::vector<std::string> headings;
-    std::string main_heading;
+    const std::string title_tag = StripSiteName(sdk::NormalizeSpace(meta.title), site_names);
+    // h1s of the main content first, then the others, each in page order.
+    std::vector<std::string> headings, other_headings;
     for (const sdk::Node& h1 : doc.Select("//h1[not(ancestor::nav or ancestor::aside or ancestor::footer or "
                                           "ancestor::form)]")) {
       std::string text = h1.Text();
       if (text.empty() || CharCount(text) > 300 || IsOnlySiteName(text, site_names)) continue;
-      if (main_heading.empty() && h1.SelectFirst("ancestor::main or ancestor::article or ancestor::*[@role='main']")) {
-        main_heading = text;
-      }
-      headings.push_back(std::move(text));
+      const bool in_main = h1.SelectFirst("ancestor::main | ancestor::article | ancestor::*[@role='main']").has_value();
+      (in_main ? headings : other_headings).push_back(std::move(text));
     }
-    if (!main_heading.empty()) headings.insert(headings.begin(), main_heading);
+    headings.insert(headings.end(), other_headings.begin(), other_headings.end());
     for (const std::string& heading : headings) {
       for (const std::string& t : meta_titles) {
         if (SameTitle(heading, t)) return heading;
       }
+      if (SameTitle(heading, title_tag)) return heading;
     }
-    // <title> (the last of meta_titles) is the weakest source: a heading
-    // beats it.
-    const bool only_title_tag = meta_titles.size() == 1 && !meta.title.empty() &&
-                                meta_titles.front() == StripSiteName(sdk::NormalizeSpace(meta.title), site_names);
-    if (!meta_titles.empty() && !(only_title_tag && !headings.empty())) return meta_titles.front();
+    if (!meta_titles.empty()) return meta_titles.front();
     if (!headings.empty()) return headings.front();
-    return "";
+    return title_tag;
   }
 
   // JSON-LD datePublished, then meta tags, then <time> elements of the main
@@ -1062,23 +1114,23 @@ class Generic {
   // print "Last Updated : GMT 09:03:51" under <time datetime=2013-06-05>).
   static std::optional<sdk::DateTime> Published(const sdk::Document& doc, const PageMeta& meta,
                                                 const ArticleMetadata& ld, const PageModel& model,
-                                                int64_t fetched_at_ms) {
+                                                const BodyResult& body, int64_t fetched_at_ms) {
     std::optional<Stamp> stamp = ParseMachineDate(ld.date_published);
-    for (std::string_view key : {"article:published_time", "og:published_time", "og:article:published_time",
-                                 "article:published"}) {
+    for (std::string_view key :
+         {"article:published_time", "og:published_time", "og:article:published_time", "article:published"}) {
       if (stamp) break;
       stamp = ParseMachineDate(MetaValue(meta.property, key));
     }
-    for (std::string_view key : {"itemprop:datePublished", "pubdate", "publishdate", "publish-date",
-                                 "publication_date", "article:published_time", "date", "dc.date",
-                                 "dc.date.issued", "dcterms.created", "dcterms.date", "sailthru.date",
-                                 "parsely-pub-date", "article.published", "original-publish-date"}) {
+    for (std::string_view key :
+         {"itemprop:datePublished", "pubdate", "publishdate", "publish-date", "publication_date",
+          "article:published_time", "date", "dc.date", "dc.date.issued", "dcterms.created", "dcterms.date",
+          "sailthru.date", "parsely-pub-date", "article.published", "original-publish-date"}) {
       if (stamp) break;
       stamp = ParseMachineDate(MetaValue(meta.name, key));
     }
     if (!stamp) {
-      for (const char* xpath : {"//time[@itemprop='datePublished' or @pubdate]",
-                                "//*[@itemprop='datePublished'][@datetime or @content]"}) {
+      for (const char* xpath :
+           {"//time[@itemprop='datePublished' or @pubdate]", "//*[@itemprop='datePublished'][@datetime or @content]"}) {
         for (const sdk::Node& node : doc.Select(xpath)) {
           stamp = ParseMachineDate(node.HasAttr("datetime") ? node.Attr("datetime") : node.Attr("content"));
           if (!stamp) stamp = ParseVisibleDate(node.Text(), fetched_at_ms);
@@ -1088,16 +1140,17 @@ class Generic {
       }
     }
     if (!stamp) stamp = DateInContent(model, fetched_at_ms);
+    if (!stamp) stamp = ParseVisibleDate(body.leading_date, fetched_at_ms);
+    if (!stamp) stamp = DateBeforeBody(model, body, fetched_at_ms);
     if (!stamp) return std::nullopt;
     if (!stamp->has_time) {
       for (const sdk::Node& time : doc.Select("//time[@datetime]")) {
         auto date = ParseMachineDate(time.Attr("datetime"));
         if (!date || date->has_time || date->when != stamp->when) continue;
         if (auto of_day = sdk::ParseTimeOfDay(time.Text())) return stamp->when.WithTime(*of_day);
-        if (auto visible = ParseVisibleDate(time.Text(), 0); visible && visible->has_time &&
-                                                             visible->when.year == stamp->when.year &&
-                                                             visible->when.month == stamp->when.month &&
-                                                             visible->when.day == stamp->when.day) {
+        if (auto visible = ParseVisibleDate(time.Text(), 0);
+            visible && visible->has_time && visible->when.year == stamp->when.year &&
+            visible->when.month == stamp->when.month && visible->when.day == stamp->when.day) {
           return visible->when;
         }
       }
@@ -1110,12 +1163,12 @@ class Generic {
   // whose text reads as one.
   static std::optional<Stamp> DateInContent(const PageModel& model, int64_t fetched_at_ms) {
     for (const Element& e : model.elements) {
-      if (e.excluded || (model.has_main && !e.in_main) || e.tag != "time") continue;
+      if (!model.InMainArea(e) || e.tag != "time") continue;
       if (auto stamp = ParseMachineDate(e.node.Attr("datetime"))) return stamp;
       if (auto stamp = ParseVisibleDate(e.node.Text(), fetched_at_ms)) return stamp;
     }
     for (const Element& e : model.elements) {
-      if (e.excluded || (model.has_main && !e.in_main) || e.text_chars == 0 || e.text_chars > 80) continue;
+      if (!model.InMainArea(e) || e.text_chars == 0 || e.text_chars > 80) continue;
       std::string joined;
       for (const std::string& token : HintTokens(e.node)) joined += token + " ";
       bool dated = false;
@@ -1128,22 +1181,57 @@ class Generic {
     return std::nullopt;
   }
 
+  // A stamp printed between the headline and the body ("Published 12
+  // August 2022, 09:30"): a short line of the main area before the body,
+  // with a publication label or none. Only before the body, because after
+  // it come the dates of related and most-read lists; and never a line
+  // labelled as an update.
+  static std::optional<Stamp> DateBeforeBody(const PageModel& model, const BodyResult& body, int64_t fetched_at_ms) {
+    if (body.nodes.empty()) return std::nullopt;
+    for (const Element& e : model.elements) {
+      if (e.node == body.nodes.front()) break;
+      if (!model.InMainArea(e) || e.in_link || e.text_chars == 0 || e.text_chars > 80) continue;
+      if (!e.node.Select("*[not(self::time or self::span or self::b or self::strong or self::em or self::i)]")
+               .empty()) {
+        continue;  // a block of blocks; its children come next
+      }
+      std::string text = sdk::NormalizeSpace(e.node.Text());
+      const std::string folded = sdk::FoldForMatching(text);
+      if (folded.find("updated") != std::string::npos || folded.find("تحديث") != std::string::npos) continue;
+      for (std::string_view label : {"published on", "published", "posted on", "posted", "first published", "date",
+                                     "on", "نشر في", "نشر بتاريخ", "تاريخ النشر", "نشر", "بتاريخ"}) {
+        if (folded.starts_with(label) &&
+            (folded.size() == label.size() || folded[label.size()] == ' ' || folded[label.size()] == ':')) {
+          text = DropWords(text, CountWords(label));
+          break;
+        }
+      }
+      if (auto stamp = ParseVisibleDate(text, fetched_at_ms)) return stamp;
+    }
+    return std::nullopt;
+  }
+
   // JSON-LD authors, then meta author / article:author (names, not profile
   // URLs), then bylines on the page (rel=author, itemprop=author, elements
   // named byline or author), without a leading "By".
   static std::vector<std::string> Authors(const sdk::Document& doc, const PageMeta& meta, const ArticleMetadata& ld,
-                                          const std::vector<std::string>& site_names) {
+                                          const std::vector<std::string>& site_names,
+                                          const std::string& leading_byline) {
     std::vector<std::string> authors;
     const auto add = [&](std::string name) {
       name = sdk::NormalizeSpace(name);
-      const std::string folded = sdk::FoldForMatching(name);
-      for (std::string_view prefix : {"by ", "بقلم ", "بقلم:", "كتب ", "كتبت "}) {
-        if (folded.starts_with(prefix)) {
-          name = sdk::NormalizeSpace(std::string_view(name).substr(std::string_view(name).find(' ') + 1));
-          break;
+      // "By Jane Roe", "بقلم: فلان": the first word is no part of the name.
+      const size_t cut = name.find_first_of(" :");
+      if (cut != std::string::npos) {
+        const std::string first = sdk::FoldForMatching(name.substr(0, cut));
+        for (std::string_view word : {"by", "par", "von", "por", "بقلم", "كتب", "كتبت", "اعداد"}) {
+          if (first == word) {
+            name = sdk::NormalizeSpace(name.substr(cut));
+            if (name.starts_with(":")) name = sdk::NormalizeSpace(name.substr(1));
+            break;
+          }
         }
       }
-      if (name.starts_with(":")) name = sdk::NormalizeSpace(name.substr(1));
       if (name.empty() || CharCount(name) > 80 || name.find("://") != std::string::npos ||
           IsOnlySiteName(name, site_names)) {
         return;
@@ -1181,6 +1269,7 @@ class Generic {
         break;
       }
     }
+    if (authors.empty()) add(leading_byline);
     return authors;
   }
 
@@ -1192,7 +1281,8 @@ class Generic {
       if (Compact(a.Text()) != wanted) continue;
       auto url = doc.Resolve(a.Attr("href"));
       if (!url || !SameSite(*url, doc.url())) continue;
-      const std::vector<std::string_view> segments = Segments(sdk::PathOf(*url));
+      const std::string path = sdk::PathOf(*url);
+      const std::vector<std::string_view> segments = Segments(path);
       if (segments.empty()) continue;
       const std::string slug = Lower(segments.back());
       const bool slug_like = std::all_of(slug.begin(), slug.end(), [](char c) {
@@ -1228,7 +1318,7 @@ class Generic {
     std::vector<std::string> articles;
     std::set<std::string> seen;
     for (const Element& e : model.elements) {
-      if (e.tag != "a" || e.excluded || (model.has_main && !e.in_main)) continue;
+      if (e.tag != "a" || !model.InMainArea(e)) continue;
       auto url = doc.Resolve(e.node.Attr("href"));
       if (!url || self.count(*url) != 0 || !SameSite(*url, doc.url()) || !IsArticleUrl(*url)) continue;
       if (seen.insert(*url).second) articles.push_back(*url);
@@ -1266,9 +1356,9 @@ class Generic {
       }
       return false;
     }
-    for (std::string_view word : {"next", "next page", "older", "older posts", "older entries", "التالي",
-                                  "الصفحه التاليه", "التاليه", "suivant", "page suivante", "siguiente", "weiter",
-                                  "nachste", "nächste"}) {
+    for (std::string_view word :
+         {"next", "next page", "older", "older posts", "older entries", "التالي", "الصفحه التاليه", "التاليه",
+          "suivant", "page suivante", "siguiente", "weiter", "nachste", "nächste"}) {
       if (words == word) return true;
     }
     return false;
@@ -1328,7 +1418,8 @@ class Generic {
       for (const sdk::Node& a : e.node.Select(".//a[@href]")) {
         auto url = doc.Resolve(a.Attr("href"));
         if (!url || *url == doc.url() || !SameSite(*url, doc.url()) || IsArticleUrl(*url)) continue;
-        const std::vector<std::string_view> segments = Segments(sdk::PathOf(*url));
+        const std::string path = sdk::PathOf(*url);
+        const std::vector<std::string_view> segments = Segments(path);
         if (std::any_of(segments.begin(), segments.end(),
                         [](std::string_view s) { return IsNonArticleSegment(s) && Lower(s) != "page"; })) {
           continue;

@@ -165,7 +165,10 @@ class Crawl {
 
     StartSites();
 
-    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    // On the strand, like the scheduler's completion below: the re-arming in
+    // OnSignal and the final cancel() must not race (a wait left armed would
+    // keep io_.run() from returning).
+    asio::signal_set signals(strand_, SIGINT, SIGTERM);
     if (options_.handle_signals) {
       signals.async_wait([this, &signals](const boost::system::error_code& ec, int sig) {
         if (ec) return;
@@ -181,6 +184,7 @@ class Crawl {
           spdlog::critical("scheduler failed: {}", e.what());
         }
       }
+      scheduler_done_ = true;
       boost::system::error_code ignored;
       signals.cancel(ignored);
     });
@@ -747,6 +751,7 @@ class Crawl {
     wake_.cancel();
   }
 
+  // Strand (the signal_set runs its handlers there).
   void OnSignal(int sig, asio::signal_set& signals) {
     if (interrupted_) {
       spdlog::warn("second signal: stopping now");
@@ -754,8 +759,10 @@ class Crawl {
       return;
     }
     interrupted_ = true;
-    spdlog::warn("signal {}: finishing {} request(s) in flight, then stopping (again to stop now)", sig, in_flight_.load());
-    asio::post(strand_, [this] { Stop(); });
+    spdlog::warn("signal {}: finishing {} request(s) in flight, then stopping (again to stop now)", sig,
+                 in_flight_.load());
+    Stop();
+    if (scheduler_done_) return;
     signals.async_wait([this, &signals](const boost::system::error_code& ec, int again) {
       if (!ec) OnSignal(again, signals);
     });
@@ -792,6 +799,7 @@ class Crawl {
   std::unique_ptr<std::atomic<int64_t>[]> articles_written_;  // per site, counted by the sink thread
   std::atomic<int> in_flight_{0};  // changed on the strand; read by the signal handler's log line
   bool stopping_ = false;
+  bool scheduler_done_ = false;  // strand: Schedule() has returned
   std::atomic<bool> interrupted_{false};
   std::optional<Status> output_failed_;
 };
