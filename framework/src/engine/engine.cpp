@@ -108,6 +108,18 @@ FetchSettings SettingsFor(const Config& config, const SiteConfig& site) {
   return settings;
 }
 
+// "https://host:443" -> "https://host/robots.txt": default ports are left
+// out, as in every log a webmaster reads.
+std::string RobotsUrl(const std::string& origin) {
+  for (const auto& [scheme, port] : {std::pair<std::string_view, std::string_view>{"https://", ":443"},
+                                     std::pair<std::string_view, std::string_view>{"http://", ":80"}}) {
+    if (origin.rfind(scheme, 0) == 0 && origin.size() > port.size() &&
+        origin.compare(origin.size() - port.size(), port.size(), port) == 0)
+      return origin.substr(0, origin.size() - port.size()) + "/robots.txt";
+  }
+  return origin + "/robots.txt";
+}
+
 int EffectiveThreads(int configured) {
   if (configured > 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -425,7 +437,7 @@ class Crawl {
         // takes the host's slot and waits for its delay.
         robots.state = OriginRobots::State::kFetching;
         CrawlItem robots_item = item;
-        robots_item.url = item.origin + "/robots.txt";
+        robots_item.url = RobotsUrl(item.origin);
         frontier_.Started(host_key, now);
         ++in_flight_;
         ++site.summary.robots_fetches;
@@ -440,7 +452,7 @@ class Crawl {
     const std::string target = ParseHttpUrl(item.url)->target;
     if (robots.rules->IsAllowed(site.config->robots.agent, target)) return true;
     Record(site, item.url, OutcomeKind::kRobotsDisallowed,
-           robots.reason.empty() ? "disallowed by " + item.origin + "/robots.txt for agent " + site.config->robots.agent
+           robots.reason.empty() ? "disallowed by " + RobotsUrl(item.origin) + " for agent " + site.config->robots.agent
                                  : robots.reason);
     return false;
   }
@@ -580,12 +592,12 @@ class Crawl {
     robots.reason.clear();
     if (fetch.kind == OutcomeKind::kFetched) {
       robots.rules = std::make_shared<const RobotsRules>(RobotsRules::Parse(fetch.body));
-      for (const auto& warning : robots.rules->warnings()) spdlog::debug("{}/robots.txt: {}", origin, warning);
-      spdlog::info("{}/robots.txt: {} bytes, {} sitemap(s)", origin, fetch.body.size(), robots.rules->sitemaps().size());
+      for (const auto& warning : robots.rules->warnings()) spdlog::debug("{}: {}", done.item.url, warning);
+      spdlog::info("{}: {} bytes, {} sitemap(s)", done.item.url, fetch.body.size(), robots.rules->sitemaps().size());
     } else if (!unreachable) {
       // 4xx, too many redirects, too large: "unavailable", so everything is allowed.
       robots.rules = std::make_shared<const RobotsRules>(RobotsRules::AllowAll());
-      spdlog::info("{}/robots.txt unavailable ({}): everything allowed", origin,
+      spdlog::info("{} unavailable ({}): everything allowed", done.item.url,
                    fetch.status ? "HTTP " + std::to_string(fetch.status) : std::string(OutcomeKindName(fetch.kind)));
     } else {
       // 5xx or unreachable: disallow everything for now and try again later.
@@ -599,12 +611,12 @@ class Crawl {
       if (delay && !stopping_) {
         robots.state = OriginRobots::State::kUnknown;
         frontier_.PauseUntil(host_key, now + *delay);
-        spdlog::warn("{}/robots.txt unreachable ({}): nothing fetched from it until it answers; retry {} in {} ms",
-                     origin, what, robots.failures, delay->count());
+        spdlog::warn("{} unreachable ({}): nothing fetched from {} until it answers; retry {} in {} ms",
+                     done.item.url, what, origin, robots.failures, delay->count());
         return;
       }
       robots.rules = std::make_shared<const RobotsRules>(RobotsRules::DisallowAll());
-      robots.reason = "robots.txt of " + origin + " unreachable after " + std::to_string(robots.failures) +
+      robots.reason = done.item.url + " unreachable after " + std::to_string(robots.failures) +
                       " attempt(s) (" + what + "): everything disallowed for now";
       spdlog::warn("{}", robots.reason);
     }
