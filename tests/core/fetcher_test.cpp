@@ -2,11 +2,17 @@
 // HTTP and over TLS with a CA the test generates, and raw sockets that
 // misbehave on purpose.
 #include <arpa/inet.h>
+#include <brotli/encode.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <gtest/gtest.h>
+
+#include <random>
+#include <stdexcept>
 
 #include "newshound/fetch.h"
 #include "test_support.h"
@@ -145,6 +151,222 @@ TEST_F(FetcherTest, Http_BodyOverMaxBodyIsTooLarge) {
   FetchResult result = FetchOnce(std::string("http://") + kHost + "/big.html", settings);
   EXPECT_EQ(result.kind, OutcomeKind::kTooLarge);
   EXPECT_TRUE(result.body.empty());
+}
+
+// --- Content codings ------------------------------------------------------------
+
+std::string GzipOf(std::string_view data) {
+  z_stream z{};
+  if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("deflateInit2");
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate");
+  return out;
+}
+
+std::string BrotliOf(std::string_view data) {
+  std::string out(BrotliEncoderMaxCompressedSize(data.size()) + 16, '\0');
+  size_t size = out.size();
+  if (!BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, data.size(),
+                             reinterpret_cast<const uint8_t*>(data.data()), &size,
+                             reinterpret_cast<uint8_t*>(out.data()))) {
+    throw std::runtime_error("BrotliEncoderCompress");
+  }
+  out.resize(size);
+  return out;
+}
+
+// An article page that compresses well, but not trivially.
+std::string ArticleHtml() {
+  static const char* kWords[] = {"Rabat", "minister", "said", "on", "Tuesday", "الرباط", "the", "council",
+                                 "agency", "of", "report", "2024", "parliament", "vote", "budget"};
+  std::mt19937 rng(1);
+  std::string html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Article</title></head><body>\n";
+  while (html.size() < 30'000) {
+    html += "<p>";
+    for (int i = 0; i < 40; ++i) html += std::string(kWords[rng() % std::size(kWords)]) + " ";
+    html += "</p>\n";
+  }
+  return html + "</body></html>\n";
+}
+
+// Peak resident set size of this process so far (Linux reports KiB).
+uint64_t PeakRssBytes() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<uint64_t>(usage.ru_maxrss) * 1024;
+}
+
+class ContentCodingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    article_ = ArticleHtml();
+    test::WriteFile(root_.path() / "article.html", article_);
+    // 5000 bytes that gzip to well under 200.
+    std::string small;
+    while (small.size() < 5000) small += "<p>the same sentence, over and over.</p>\n";
+    small.resize(5000);
+    test::WriteFile(root_.path() / "small.html", small);
+    // Served below with a Content-Encoding the bytes do not match.
+    test::WriteFile(root_.path() / "plain.html", "<html><body>not compressed at all</body></html>");
+    test::WriteFile(root_.path() / "cut.html", GzipOf(article_).substr(0, 2000));
+    // The server applied gzip, then br.
+    test::WriteFile(root_.path() / "layered.html", BrotliOf(GzipOf(article_)));
+  }
+
+  std::unique_ptr<test::OutletServer> Start(test::OutletServerOptions options) {
+    options.root = root_.path();
+    return std::make_unique<test::OutletServer>(options);
+  }
+
+  FetchResult Get(const test::OutletServer& server, const std::string& path, FetchSettings settings = {}) {
+    settings.user_agent = "newshound-test";
+    return FetchOnce(server.http_origin() + path, settings);
+  }
+
+  test::TempDir root_;
+  std::string article_;
+};
+
+TEST_F(ContentCodingTest, ContentCoding_EachCodingDecodesToTheFileBytes) {
+  // The server only uses a coding the request's Accept-Encoding accepts, so
+  // this also shows that the fetcher asks for every one of them.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"br", "br"}, {"gzip", "gzip"}, {"x-gzip", "x-gzip"}, {"deflate", "deflate"}, {"deflate-raw", "deflate"}};
+  for (const auto& [offered, label] : cases) {
+    test::OutletServerOptions options;
+    options.compress = true;
+    options.codings = offered;
+    auto server = Start(options);
+    FetchResult result = Get(*server, "/article.html");
+    ASSERT_EQ(result.kind, OutcomeKind::kFetched) << offered << ": " << result.detail;
+    EXPECT_EQ(result.body, test::ReadFile(root_.path() / "article.html")) << offered;
+    // Recorded as received.
+    EXPECT_EQ(result.Header("Content-Encoding"), label) << offered;
+    auto log = server->ReadLog();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_LT(log[0].bytes, article_.size() / 2) << offered << " was not compressed";
+  }
+}
+
+TEST_F(ContentCodingTest, ContentCoding_PreferredCodingOverTls) {
+  test::OutletServerOptions options;
+  options.compress = true;  // br, gzip, deflate: br wins
+  options.tls = true;
+  options.tls_names = {kHost};
+  auto server = Start(options);
+  FetchSettings settings;
+  settings.tls.ca_file = server->ca_file().string();
+  settings.resolve[std::string(kHost) + ":443"] = "127.0.0.1:" + std::to_string(server->https_port());
+  FetchResult result = FetchOnce(std::string("https://") + kHost + "/article.html", settings);
+  ASSERT_EQ(result.kind, OutcomeKind::kFetched) << result.detail;
+  EXPECT_EQ(result.Header("content-encoding"), "br");
+  EXPECT_EQ(result.body, article_);
+}
+
+TEST_F(ContentCodingTest, ContentCoding_IdentityResponseStillWorks) {
+  auto server = Start({});  // no --compress
+  FetchResult result = Get(*server, "/article.html");
+  ASSERT_EQ(result.kind, OutcomeKind::kFetched) << result.detail;
+  EXPECT_EQ(result.Header("content-encoding"), "");
+  EXPECT_EQ(result.body, article_);
+}
+
+TEST_F(ContentCodingTest, ContentCoding_MaxBodyAppliesToTheDecodedSize) {
+  test::OutletServerOptions options;
+  options.compress = true;
+  options.codings = "gzip";
+  auto server = Start(options);
+  FetchSettings settings;
+  settings.limits.max_body = 1000;
+  FetchResult result = Get(*server, "/small.html", settings);
+  EXPECT_EQ(result.kind, OutcomeKind::kTooLarge) << result.detail;
+  EXPECT_EQ(result.detail, "decoded body larger than max_body (1000 bytes)");
+  EXPECT_TRUE(result.body.empty());
+  // What was sent was well under the limit.
+  auto log = server->ReadLog();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_LT(log[0].bytes, 200u);
+  // At exactly the decoded size it passes.
+  settings.limits.max_body = 5000;
+  EXPECT_EQ(Get(*server, "/small.html", settings).kind, OutcomeKind::kFetched);
+}
+
+TEST_F(ContentCodingTest, ContentCoding_GzipBombIsCutOffWithBoundedMemory) {
+  test::OutletServerOptions options;
+  options.bomb = {"/bomb.html=1GiB"};
+  auto server = Start(options);
+  const uint64_t peak_before = PeakRssBytes();
+  FetchResult result = Get(*server, "/bomb.html");  // default max_body: 10 MiB
+  const uint64_t peak_after = PeakRssBytes();
+  EXPECT_EQ(result.kind, OutcomeKind::kTooLarge) << result.detail;
+  EXPECT_NE(result.detail.find("decoded body larger than max_body"), std::string::npos) << result.detail;
+  EXPECT_TRUE(result.body.empty());
+  // The 10 MiB cap plus buffers, not the gigabyte.
+  EXPECT_LT(peak_after - peak_before, uint64_t{64} << 20);
+}
+
+TEST_F(ContentCodingTest, ContentCoding_CorruptDataIsANetworkError) {
+  test::OutletServerOptions options;
+  options.respond = {"/plain.html=serve+Content-Encoding:gzip"};
+  auto server = Start(options);
+  FetchResult result = Get(*server, "/plain.html");
+  EXPECT_EQ(result.kind, OutcomeKind::kNetwork);
+  EXPECT_NE(result.detail.find("body could not be decoded: gzip"), std::string::npos) << result.detail;
+  EXPECT_TRUE(result.body.empty());
+}
+
+TEST_F(ContentCodingTest, ContentCoding_CutCompressedStreamIsTruncated) {
+  // The HTTP framing is complete (Content-Length matches); the gzip stream
+  // inside it is not.
+  test::OutletServerOptions options;
+  options.respond = {"/cut.html=serve+Content-Encoding:gzip"};
+  auto server = Start(options);
+  FetchResult result = Get(*server, "/cut.html");
+  EXPECT_EQ(result.kind, OutcomeKind::kTruncated);
+  EXPECT_NE(result.detail.find("body could not be decoded"), std::string::npos) << result.detail;
+}
+
+TEST_F(ContentCodingTest, ContentCoding_UnknownCodingIsANetworkError) {
+  test::OutletServerOptions options;
+  options.respond = {"/article.html=serve+Content-Encoding:zstd"};
+  auto server = Start(options);
+  FetchResult result = Get(*server, "/article.html");
+  EXPECT_EQ(result.kind, OutcomeKind::kNetwork);
+  EXPECT_EQ(result.detail, "unsupported Content-Encoding 'zstd'");
+  EXPECT_EQ(result.status, 200);
+  EXPECT_TRUE(result.body.empty());
+}
+
+TEST_F(ContentCodingTest, ContentCoding_StackedCodingsAreUndoneInReverseOrder) {
+  // Two Content-Encoding fields, as one list: gzip was applied first.
+  test::OutletServerOptions options;
+  options.respond = {"/layered.html=serve+Content-Encoding:gzip+Content-Encoding:br"};
+  auto server = Start(options);
+  FetchResult result = Get(*server, "/layered.html");
+  ASSERT_EQ(result.kind, OutcomeKind::kFetched) << result.detail;
+  EXPECT_EQ(result.body, article_);
+}
+
+TEST_F(ContentCodingTest, ContentCoding_ErrorStatusKeepsItsOutcomeWhenTheBodyCannotBeDecoded) {
+  // The status is what the engine acts on (retries, robots.txt), not the
+  // error page.
+  test::OutletServerOptions options;
+  options.respond = {"/busy.html=503+Retry-After:1+Content-Encoding:zstd", "/gone.html=404+Content-Encoding:gzip"};
+  auto server = Start(options);
+  FetchResult busy = Get(*server, "/busy.html");
+  EXPECT_EQ(busy.kind, OutcomeKind::kHttpError) << busy.detail;
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.Header("retry-after"), "1");
+  FetchResult gone = Get(*server, "/gone.html");
+  EXPECT_EQ(gone.kind, OutcomeKind::kHttpError) << gone.detail;
+  EXPECT_EQ(gone.status, 404);
 }
 
 TEST(FetcherRaw, StalledServerHitsTheRequestDeadline) {

@@ -1,12 +1,15 @@
 // Pins outlet-server's behaviour, which every crawler integration test
 // relies on: path mapping, content types and charsets, status codes,
-// keep-alive and the request log, and HTTPS with generated certificates.
+// keep-alive and the request log, compression, and HTTPS with generated
+// certificates.
 // Each test runs a real outlet-server process and talks to it with a small
 // synchronous Beast client.
 
+#include <brotli/decode.h>
 #include <openssl/x509_vfy.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -840,6 +843,7 @@ TEST(OutletServer, RespondRejectsBadSpecWithExit2) {
   for (const char* spec :
        {"/x=abc", "/x=", "x=500", "/x=...", "/x=500,...,200", "/x=99",
         "/x=500+Content-Length:1", "/x=500+Bad Name:1", "/x*y=500",
+        "/x=serve+Transfer-Encoding:chunked", "/x=serve+NoColon",
         "b.test:80@/x=500", "/x?q=500", "/x=500\\"}) {
     test::Subprocess process({(test::BinDir() / "outlet-server").string(),
                               "--root", dir.path().string(), "--respond",
@@ -850,6 +854,309 @@ TEST(OutletServer, RespondRejectsBadSpecWithExit2) {
         << spec << ": " << status->ToString();
     EXPECT_NE(process.Stderr().find(std::string("--respond '") + spec + "'"),
               std::string::npos)
+        << process.Stderr();
+  }
+}
+
+TEST(OutletServer, RespondServeStepAddsHeadersToTheFile) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  // --compress leaves a response alone that already has a Content-Encoding.
+  options.compress = true;
+  options.respond = {"/notes.txt=serve+Content-Encoding:gzip+X-Test:1"};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  RequestSpec spec;
+  spec.target = "/notes.txt";
+  spec.headers = {{"Accept-Encoding", "gzip"}};
+  Response labelled = client.Send(spec);
+  EXPECT_EQ(labelled.result_int(), 200);
+  EXPECT_EQ(labelled.body(), "plain text\n");  // the bytes on disk, as they are
+  EXPECT_EQ(Header(labelled, http::field::content_encoding), "gzip");
+  EXPECT_EQ(labelled["X-Test"], "1");
+  EXPECT_EQ(Header(labelled, http::field::content_type),
+            "text/plain; charset=utf-8");
+}
+
+// --- Compression (--compress, --codings, --bomb) ------------------------------
+
+// window_bits as zlib takes them: 16+15 gzip, 15 zlib, -15 raw deflate.
+std::optional<std::string> Inflate(std::string_view data, int window_bits) {
+  z_stream z{};
+  if (inflateInit2(&z, window_bits) != Z_OK) return std::nullopt;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buffer[16384];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buffer);
+    z.avail_out = sizeof(buffer);
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buffer, sizeof(buffer) - z.avail_out);
+  }
+  const bool whole = rc == Z_STREAM_END && z.avail_in == 0;
+  inflateEnd(&z);
+  if (!whole) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> Unbrotli(std::string_view data,
+                                    std::size_t max_size) {
+  std::string out(max_size, '\0');
+  std::size_t size = out.size();
+  if (BrotliDecoderDecompress(data.size(),
+                              reinterpret_cast<const uint8_t*>(data.data()),
+                              &size, reinterpret_cast<uint8_t*>(out.data())) !=
+      BROTLI_DECODER_RESULT_SUCCESS) {
+    return std::nullopt;
+  }
+  out.resize(size);
+  return out;
+}
+
+// The body of `response` with its Content-Encoding undone.
+std::optional<std::string> DecodedBody(const Response& response) {
+  const std::string coding = Header(response, http::field::content_encoding);
+  if (coding.empty()) return response.body();
+  if (coding == "gzip" || coding == "x-gzip") {
+    return Inflate(response.body(), 31);
+  }
+  if (coding == "deflate") return Inflate(response.body(), 15);
+  if (coding == "br") return Unbrotli(response.body(), 1 << 20);
+  return std::nullopt;
+}
+
+// A page worth compressing.
+void WriteArticle(const fs::path& root) {
+  std::string html = "<html><head><meta charset=\"utf-8\"></head><body>\n";
+  for (int i = 0; i < 300; ++i) {
+    html += "<p>Paragraph " + std::to_string(i) +
+            " of the article, with the usual words in it.</p>\n";
+  }
+  test::WriteFile(root / "article.html", html + "</body></html>\n");
+}
+
+Response GetWithAcceptEncoding(Client& client, const std::string& target,
+                               const std::string& accept_encoding,
+                               http::verb method = http::verb::get) {
+  RequestSpec spec;
+  spec.method = method;
+  spec.target = target;
+  if (!accept_encoding.empty()) {
+    spec.headers = {{"Accept-Encoding", accept_encoding}};
+  }
+  return client.Send(spec);
+}
+
+test::OutletServerOptions CompressOptions(const Site& site) {
+  test::OutletServerOptions options = SiteOptions(site);
+  WriteArticle(site.root);
+  options.compress = true;
+  return options;
+}
+
+TEST(OutletServer, CompressPrefersBrThenGzipThenDeflate) {
+  Site site;
+  test::OutletServer server(CompressOptions(site));
+  const std::string file = test::ReadFile(site.root / "article.html");
+  Client client(server.http_port());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"gzip, deflate, br", "br"},
+      {"deflate, gzip", "gzip"},
+      {"deflate", "deflate"},
+      {"x-gzip", "gzip"},
+      {"GZIP", "gzip"},
+  };
+  for (const auto& [accept, coding] : cases) {
+    Response response = GetWithAcceptEncoding(client, "/article.html", accept);
+    EXPECT_EQ(response.result_int(), 200) << accept;
+    EXPECT_EQ(Header(response, http::field::content_encoding), coding)
+        << accept;
+    EXPECT_LT(response.body().size(), file.size() / 2) << accept;
+    EXPECT_EQ(DecodedBody(response), file) << accept;
+  }
+}
+
+TEST(OutletServer, CompressHonoursQValuesAndQZero) {
+  Site site;
+  test::OutletServer server(CompressOptions(site));
+  Client client(server.http_port());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"br;q=0, gzip, deflate", "gzip"},
+      {"gzip;q=0.5, deflate", "deflate"},
+      {"br;q=0.2, gzip;q=0.8", "gzip"},
+      {"br;q=0, *", "gzip"},
+      {"*;q=0.1", "br"},
+      {"*;q=0", ""},
+      {"gzip;q=0, deflate;q=0, br;q=0", ""},
+      {"identity", ""},
+      {"compress", ""},
+      {"gzip;q=x", ""},  // a malformed weight: as if not listed
+      {"", ""},          // no Accept-Encoding at all
+  };
+  for (const auto& [accept, coding] : cases) {
+    Response response = GetWithAcceptEncoding(client, "/article.html", accept);
+    EXPECT_EQ(Header(response, http::field::content_encoding), coding)
+        << "'" << accept << "'";
+    EXPECT_EQ(DecodedBody(response),
+              test::ReadFile(site.root / "article.html"))
+        << accept;
+  }
+}
+
+TEST(OutletServer, CompressSendsVaryAndTheCompressedLength) {
+  Site site;
+  test::OutletServer server(CompressOptions(site));
+  Client client(server.http_port());
+  Response compressed = GetWithAcceptEncoding(client, "/article.html", "gzip");
+  EXPECT_EQ(Header(compressed, http::field::vary), "Accept-Encoding");
+  EXPECT_EQ(Header(compressed, http::field::content_length),
+            std::to_string(compressed.body().size()));
+  // Uncompressed, it still varies.
+  Response plain = GetWithAcceptEncoding(client, "/article.html", "");
+  EXPECT_EQ(Header(plain, http::field::vary), "Accept-Encoding");
+  // HEAD announces what GET sends.
+  Response head = GetWithAcceptEncoding(client, "/article.html", "gzip",
+                                        http::verb::head);
+  EXPECT_EQ(Header(head, http::field::content_encoding), "gzip");
+  EXPECT_EQ(Header(head, http::field::content_length),
+            std::to_string(compressed.body().size()));
+  EXPECT_TRUE(head.body().empty());
+  // The log counts the bytes sent.
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].bytes, compressed.body().size());
+}
+
+TEST(OutletServer, CompressCoversTextTypesOnly) {
+  Site site;
+  test::OutletServer server(CompressOptions(site));
+  Client client(server.http_port());
+  for (const char* target : {"/notes.txt", "/data.json", "/style.css",
+                             "/app.js", "/feed.rss", "/sitemap.xml",
+                             "/missing.html"}) {
+    Response response = GetWithAcceptEncoding(client, target, "gzip");
+    EXPECT_EQ(Header(response, http::field::content_encoding), "gzip")
+        << target;
+    ASSERT_TRUE(DecodedBody(response).has_value()) << target;
+  }
+  for (const char* target : {"/img.png", "/photo.jpg", "/blob.bin"}) {
+    Response response = GetWithAcceptEncoding(client, target, "gzip");
+    EXPECT_EQ(Header(response, http::field::content_encoding), "") << target;
+    EXPECT_EQ(Header(response, http::field::vary), "") << target;
+  }
+  // Bodiless responses stay bodiless.
+  EXPECT_EQ(Header(GetWithAcceptEncoding(client, "/section", "gzip"),
+                   http::field::location),
+            "/section/");
+}
+
+TEST(OutletServer, CompressIsOffByDefault) {
+  Site site;
+  WriteArticle(site.root);
+  test::OutletServer server(SiteOptions(site));
+  Client client(server.http_port());
+  Response response =
+      GetWithAcceptEncoding(client, "/article.html", "gzip, deflate, br");
+  EXPECT_EQ(Header(response, http::field::content_encoding), "");
+  EXPECT_EQ(Header(response, http::field::vary), "");
+  EXPECT_EQ(response.body(), test::ReadFile(site.root / "article.html"));
+}
+
+TEST(OutletServer, CodingsChoosesOfferedCodingsAndLabels) {
+  Site site;
+  test::OutletServerOptions options = CompressOptions(site);
+  options.codings = "deflate-raw,x-gzip";
+  test::OutletServer server(options);
+  const std::string file = test::ReadFile(site.root / "article.html");
+  Client client(server.http_port());
+  // Offered first, so it wins a tie.
+  Response raw = GetWithAcceptEncoding(client, "/article.html",
+                                       "gzip, deflate, br");
+  EXPECT_EQ(Header(raw, http::field::content_encoding), "deflate");
+  EXPECT_FALSE(Inflate(raw.body(), 15).has_value());  // no zlib wrapper
+  EXPECT_EQ(Inflate(raw.body(), -15), file);
+  Response gzip = GetWithAcceptEncoding(client, "/article.html", "gzip");
+  EXPECT_EQ(Header(gzip, http::field::content_encoding), "x-gzip");
+  EXPECT_EQ(DecodedBody(gzip), file);
+  // br is not offered.
+  EXPECT_EQ(Header(GetWithAcceptEncoding(client, "/article.html", "br"),
+                   http::field::content_encoding),
+            "");
+}
+
+TEST(OutletServer, BombStreamsAChunkedGzipOfZeros) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  // Not a whole number of MiB, so the last partial one is covered too.
+  options.bomb = {"/bomb.html=3145733", "/none=0", "/kib=2KiB"};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  // Whatever the request accepts.
+  Response bomb = GetWithAcceptEncoding(client, "/bomb.html", "");
+  EXPECT_EQ(bomb.result_int(), 200);
+  EXPECT_EQ(Header(bomb, http::field::content_encoding), "gzip");
+  EXPECT_EQ(Header(bomb, http::field::transfer_encoding), "chunked");
+  EXPECT_EQ(Header(bomb, http::field::content_type),
+            "text/html; charset=utf-8");
+  EXPECT_LT(bomb.body().size(), 8000u);
+  // Inflate checks the CRC-32 and the length in the trailer.
+  std::optional<std::string> zeros = Inflate(bomb.body(), 31);
+  ASSERT_TRUE(zeros.has_value());
+  EXPECT_EQ(*zeros, std::string(3145733, '\0'));
+
+  for (const auto& [target, size] :
+       std::vector<std::pair<std::string, std::size_t>>{{"/none", 0},
+                                                        {"/kib", 2048}}) {
+    Client other(server.http_port());
+    EXPECT_EQ(Inflate(other.Get(target).body(), 31), std::string(size, '\0'))
+        << target;
+  }
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].bytes, 0u);  // streamed; not known when logged
+  // Other paths are served as usual.
+  EXPECT_EQ(GetOnce(server.http_port(), "/notes.txt").body(), "plain text\n");
+}
+
+TEST(OutletServer, BombStopsWhenTheClientLeaves) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  // Far more than anyone could buffer: the server must stop generating.
+  options.bomb = {"/bomb.html=1024GiB"};
+  test::OutletServer server(options);
+  {
+    Client client(server.http_port());
+    client.WriteRaw("GET /bomb.html HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  EXPECT_EQ(GetOnce(server.http_port(), "/notes.txt").body(), "plain text\n");
+  test::ExitStatus status = server.Stop();
+  EXPECT_TRUE(status.success()) << status.ToString();
+}
+
+TEST(OutletServer, BadCompressionOptionsExitWith2) {
+  test::TempDir dir;
+  const std::vector<std::vector<std::string>> cases = {
+      {"--compress", "--codings", "zstd"},
+      {"--compress", "--codings", "gzip,x-gzip"},
+      {"--bomb", "bomb.html=1GiB"},
+      {"--bomb", "/bomb.html"},
+      {"--bomb", "/bomb.html=1TB"},
+      {"--bomb", "/bomb.html=99999999999GiB"},
+  };
+  for (const auto& args : cases) {
+    std::vector<std::string> argv = {
+        (test::BinDir() / "outlet-server").string(), "--root",
+        dir.path().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    test::Subprocess process(argv);
+    std::optional<test::ExitStatus> status = process.Wait(10s);
+    ASSERT_TRUE(status.has_value()) << args.back();
+    EXPECT_TRUE(status->exited() && status->exit_code == 2)
+        << args.back() << ": " << status->ToString();
+    EXPECT_NE(process.Stderr().find(args[args.size() - 2]), std::string::npos)
         << process.Stderr();
   }
 }

@@ -405,6 +405,15 @@ OutletServer::OutletServer(OutletServerOptions options)
     argv.push_back("--respond");
     argv.push_back(spec);
   }
+  if (options_.compress) argv.push_back("--compress");
+  if (!options_.codings.empty()) {
+    argv.push_back("--codings");
+    argv.push_back(options_.codings);
+  }
+  for (const std::string& spec : options_.bomb) {
+    argv.push_back("--bomb");
+    argv.push_back(spec);
+  }
   argv.insert(argv.end(), options_.extra_args.begin(),
               options_.extra_args.end());
 

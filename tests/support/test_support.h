@@ -155,6 +155,12 @@ struct OutletServerOptions {
   // Scripted responses, one --respond argument each (see
   // tools/outlet-server/script.h), e.g. "/robots.txt=503,...".
   std::vector<std::string> respond;
+  // --compress: text responses compressed per Accept-Encoding; `codings`
+  // (--codings) the codings offered, empty: br,gzip,deflate.
+  bool compress = false;
+  std::string codings;
+  // --bomb arguments, e.g. "/bomb.html=1GiB".
+  std::vector<std::string> bomb;
   std::vector<std::string> extra_args;
   std::chrono::milliseconds ready_timeout = std::chrono::seconds(20);
   std::filesystem::path binary;  // empty: BinDir() / "outlet-server"

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "compressing_responder.h"
+#include "compression.h"
 #include "request_log.h"
 #include "responder.h"
 #include "script.h"
@@ -40,7 +42,7 @@ constexpr char kLogFormatHelp[] =
     "  host     Host header ('-' if absent)\n"
     "  target   request target with query ('-' if unparsable)\n"
     "  status   response status code (0: --respond close or stall)\n"
-    "  bytes    response body bytes (0 for HEAD)\n"
+    "  bytes    response body bytes as sent (0 for HEAD and --bomb)\n"
     "  conn     connection id, 1, 2, ... per accepted TCP connection\n"
     "  scheme   http or https\n"
     "Ready file (--ready-file): 'http_port=N\\nhttps_port=M\\n', 0 for a scheme\n"
@@ -61,7 +63,19 @@ constexpr char kLogFormatHelp[] =
     "  itself. Logged like any request, status 0 for close and stall. E.g.\n"
     "    --respond '/news/=429+Retry-After:2'\n"
     "    --respond 'b.test@/robots.txt=503,...'\n"
-    "    --respond '/slow/*=stall'   --respond '/x=serve,500'\n";
+    "    --respond '/slow/*=stall'   --respond '/x=serve,500'\n"
+    "  serve+Name:Value serves the file with those headers, e.g.\n"
+    "    --respond '/raw.html=serve+Content-Encoding:gzip'\n"
+    "\n"
+    "Compression (--compress): HTML, XML, CSS, JS, text and JSON responses\n"
+    "are compressed with the coding of --codings (default br,gzip,deflate,\n"
+    "the order breaking ties) that the request's Accept-Encoding rates\n"
+    "highest (q=0: never), with Vary: Accept-Encoding. --codings names:\n"
+    "br, gzip, x-gzip (sent as x-gzip), deflate, deflate-raw (raw RFC 1951\n"
+    "data sent as deflate, like some broken servers).\n"
+    "Bombs (--bomb PATH=SIZE, repeatable): GET PATH answers 200 with a\n"
+    "chunked gzip of SIZE zero bytes (bytes, or KiB/MiB/GiB), generated as\n"
+    "it is sent, e.g. --bomb /bomb.html=1GiB. Logged with bytes 0.\n";
 
 struct CliOptions {
   fs::path root;
@@ -78,6 +92,9 @@ struct CliOptions {
   int delay_ms = 0;
   bool no_charset = false;
   std::vector<std::string> respond;
+  bool compress = false;
+  std::string codings;
+  std::vector<std::string> bomb;
 };
 
 bool WriteReadyFile(const fs::path& path, std::uint16_t http_port,
@@ -159,6 +176,7 @@ std::unique_ptr<asio::ssl::context> MakeTlsContext(const TlsFiles& files,
 }
 
 int Run(const CliOptions& cli, std::vector<ScriptRule> script,
+        std::vector<Coding> codings, std::vector<BombRule> bombs,
         bool serve_https) {
   boost::system::error_code ec;
   asio::ip::address listen = asio::ip::make_address(cli.listen, ec);
@@ -202,8 +220,20 @@ int Run(const CliOptions& cli, std::vector<ScriptRule> script,
   FileResponder files(FileResponderOptions{cli.root, !cli.no_charset});
   std::optional<ScriptedResponder> scripted;
   if (!script.empty()) scripted.emplace(std::move(script), files);
-  Responder& responder =
-      scripted ? static_cast<Responder&>(*scripted) : files;
+  Responder* responder = &files;
+  if (scripted) responder = &*scripted;
+  std::optional<BombResponder> bomb;
+  if (!bombs.empty()) {
+    bomb.emplace(std::move(bombs), *responder);
+    responder = &*bomb;
+  }
+  // Outermost, so scripted status pages are compressed too (unless the
+  // script set a Content-Encoding of its own).
+  std::optional<CompressingResponder> compressing;
+  if (cli.compress) {
+    compressing.emplace(std::move(codings), *responder);
+    responder = &*compressing;
+  }
 
   ServerOptions options;
   options.listen_address = listen;
@@ -218,7 +248,7 @@ int Run(const CliOptions& cli, std::vector<ScriptRule> script,
   // suspended at shutdown, and those must find their referents alive. The
   // server goes first; frame destructors do not touch it.
   asio::io_context io(1);
-  Server server(io, options, responder, log.get(), tls.get());
+  Server server(io, options, *responder, log.get(), tls.get());
   if (!server.Listen(error)) {
     std::fprintf(stderr, "outlet-server: %s\n", error.c_str());
     return 1;
@@ -305,6 +335,19 @@ int main(int argc, char** argv) {
                  "request, e.g. '/news/=429+Retry-After:2' (repeatable; "
                  "grammar below)")
       ->allow_extra_args(false);
+  auto* compress = app.add_flag(
+      "--compress", cli.compress,
+      "Compress text responses per the request's Accept-Encoding (br > "
+      "gzip > deflate), with Vary: Accept-Encoding");
+  app.add_option("--codings", cli.codings,
+                 "With --compress: the codings offered, in order of "
+                 "preference (br, gzip, x-gzip, deflate, deflate-raw; "
+                 "default br,gzip,deflate)")
+      ->needs(compress);
+  app.add_option("--bomb", cli.bomb,
+                 "Answer PATH with a gzip of SIZE zero bytes, streamed, "
+                 "e.g. /bomb.html=1GiB (repeatable)")
+      ->allow_extra_args(false);
 
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
@@ -340,7 +383,31 @@ int main(int argc, char** argv) {
     }
     script.push_back(std::move(*rule));
   }
+  std::vector<newshound::outlet::Coding> codings =
+      newshound::outlet::DefaultCodings();
+  if (!cli.codings.empty()) {
+    std::string error;
+    auto parsed = newshound::outlet::ParseCodings(cli.codings, error);
+    if (!parsed) {
+      std::fprintf(stderr, "outlet-server: --codings '%s': %s\n",
+                   cli.codings.c_str(), error.c_str());
+      return 2;
+    }
+    codings = std::move(*parsed);
+  }
+  std::vector<newshound::outlet::BombRule> bombs;
+  for (const std::string& spec : cli.bomb) {
+    std::string error;
+    auto rule = newshound::outlet::ParseBombRule(spec, error);
+    if (!rule) {
+      std::fprintf(stderr, "outlet-server: --bomb '%s': %s\n", spec.c_str(),
+                   error.c_str());
+      return 2;
+    }
+    bombs.push_back(std::move(*rule));
+  }
   // Writes to a client that went away must fail with EPIPE, not kill us.
   std::signal(SIGPIPE, SIG_IGN);
-  return newshound::outlet::Run(cli, std::move(script), serve_https);
+  return newshound::outlet::Run(cli, std::move(script), std::move(codings),
+                                std::move(bombs), serve_https);
 }

@@ -11,7 +11,8 @@
 //   target    request target as sent, with query ("-" when unparsable)
 //   status    response status code, e.g. 200; 0 when a --respond step
 //             closed the connection or stalled instead of answering
-//   bytes     body bytes in the response (0 for HEAD)
+//   bytes     body bytes in the response, as sent (0 for HEAD and for a
+//             --bomb stream, whose size is not known in advance)
 //   conn      connection id: 1, 2, ... in order of accepted TCP connections,
 //             shared by HTTP and HTTPS; requests on one keep-alive
 //             connection share it

@@ -40,6 +40,9 @@ struct Reply {
     kClose,    // close the connection without answering
     kStall,    // never answer; keep reading (and discarding) until the
                // client closes or the server stops
+    kGzipZeros,  // send `response`'s status and headers, then a gzip of
+                 // `gzip_zeros` zero bytes generated while it is sent
+                 // (chunked), and close (--bomb)
   };
   Action action = Action::kRespond;
   // Status, headers and the full body. Protocol framing headers are set by
@@ -49,6 +52,8 @@ struct Reply {
   // Waited before sending (or closing), in addition to the server-wide
   // --delay-ms.
   std::chrono::milliseconds delay{0};
+  // kGzipZeros: the decoded size of the body.
+  std::uint64_t gzip_zeros = 0;
 };
 
 class Responder {

@@ -146,20 +146,10 @@ bool ParsePattern(Span pattern, ScriptRule& rule, std::string& error) {
   return true;
 }
 
-bool ParseStatusStep(Span text, ScriptStep& step, std::string& error) {
-  std::vector<Span> parts = Split(text, '+');
-  std::string status = ToString(Trim(parts[0]));
-  bool digits = status.size() == 3;
-  for (char c : status) digits = digits && c >= '0' && c <= '9';
-  if (!digits || status < "200" || status > "599") {
-    error = "bad step '" + ToString(text) +
-            "': expected a status 200-599 (with +Name:Value headers), "
-            "close, stall, serve, or ... at the end";
-    return false;
-  }
-  step.kind = ScriptStep::Kind::kStatus;
-  step.status = static_cast<unsigned>(std::stoul(status));
-
+// The "+Name:Value" parts of a status or serve step (parts[0] is the status
+// or "serve").
+bool ParseStepHeaders(const std::vector<Span>& parts, Span text,
+                      ScriptStep& step, std::string& error) {
   static constexpr std::array<std::string_view, 3> kFraming = {
       "content-length", "transfer-encoding", "connection"};
   for (std::size_t i = 1; i < parts.size(); ++i) {
@@ -196,6 +186,28 @@ bool ParseStatusStep(Span text, ScriptStep& step, std::string& error) {
     step.headers.emplace_back(std::move(name), std::move(value));
   }
   return true;
+}
+
+bool ParseStatusStep(Span text, ScriptStep& step, std::string& error) {
+  std::vector<Span> parts = Split(text, '+');
+  std::string status = ToString(Trim(parts[0]));
+  if (status == "serve") {
+    // serve+Name:Value: the file, with these headers.
+    step.kind = ScriptStep::Kind::kServe;
+    return ParseStepHeaders(parts, text, step, error);
+  }
+  bool digits = status.size() == 3;
+  for (char c : status) digits = digits && c >= '0' && c <= '9';
+  if (!digits || status < "200" || status > "599") {
+    error = "bad step '" + ToString(text) +
+            "': expected a status 200-599 (with +Name:Value headers), "
+            "close, stall, serve (with +Name:Value headers), or ... at the "
+            "end";
+    return false;
+  }
+  step.kind = ScriptStep::Kind::kStatus;
+  step.status = static_cast<unsigned>(std::stoul(status));
+  return ParseStepHeaders(parts, text, step, error);
 }
 
 bool ParseSteps(Span text, ScriptRule& rule, std::string& error) {

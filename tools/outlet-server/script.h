@@ -6,7 +6,8 @@
 //   SPEC    = PATTERN "=" STEP *( "," STEP )
 //   PATTERN = [ HOST "@" ] PATH [ "*" ]
 //   STEP    = STATUS *( "+" NAME ":" VALUE )
-//           / "close" / "stall" / "serve"
+//           / "serve" *( "+" NAME ":" VALUE )
+//           / "close" / "stall"
 //           / "..."                      ; last step only, not the first
 //
 // * PATH starts with "/" and is compared with the request path as sent (as
@@ -39,7 +40,7 @@ struct ScriptStep {
     kStatus,  // answer with `status`, `headers` and a short HTML body
     kClose,   // close the connection without answering
     kStall,   // never answer; keep the connection open
-    kServe,   // serve the request normally
+    kServe,   // serve the request normally, with `headers` set on it
   };
   Kind kind = Kind::kServe;
   unsigned status = 0;

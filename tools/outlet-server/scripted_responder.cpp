@@ -44,11 +44,33 @@ Reply ScriptedResponder::Respond(const RequestInfo& request) {
         reply.action = Reply::Action::kStall;
         return reply;
       }
-      case ScriptStep::Kind::kServe:
-        return fallback_.Respond(request);
+      case ScriptStep::Kind::kServe: {
+        Reply reply = fallback_.Respond(request);
+        if (reply.action == Reply::Action::kRespond) {
+          ApplyStepHeaders(step->headers, reply.response);
+        }
+        return reply;
+      }
     }
   }
   return fallback_.Respond(request);
+}
+
+void ApplyStepHeaders(
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    Response& response) {
+  // The first field of a name replaces the default (Content-Type, say);
+  // further ones of the same name are added beside it.
+  std::set<std::string, std::less<>> seen;
+  for (const auto& [name, value] : headers) {
+    std::string lower;
+    for (char c : name) lower += (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+    if (seen.insert(lower).second) {
+      response.set(name, value);
+    } else {
+      response.insert(name, value);
+    }
+  }
 }
 
 Reply StatusStepReply(const ScriptStep& step) {
@@ -59,18 +81,7 @@ Reply StatusStepReply(const ScriptStep& step) {
     reply.response.body().clear();
     reply.response.erase(http::field::content_type);
   }
-  // The first field of a name replaces the default (Content-Type, say);
-  // further ones of the same name are added beside it.
-  std::set<std::string, std::less<>> seen;
-  for (const auto& [name, value] : step.headers) {
-    std::string lower;
-    for (char c : name) lower += (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-    if (seen.insert(lower).second) {
-      reply.response.set(name, value);
-    } else {
-      reply.response.insert(name, value);
-    }
-  }
+  ApplyStepHeaders(step.headers, reply.response);
   return reply;
 }
 

@@ -37,6 +37,12 @@ class ScriptedResponder final : public Responder {
   std::map<std::pair<std::size_t, std::string>, std::size_t> counters_;
 };
 
+// Sets a step's +Name:Value headers on `response`: the first of a name
+// replaces the field, further ones are added beside it.
+void ApplyStepHeaders(
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    Response& response);
+
 // The reply for a status step: the status, a short HTML page (none for 204
 // and 304) and the step's headers.
 Reply StatusStepReply(const ScriptStep& step);

@@ -6,18 +6,23 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstdio>
 #include <exception>
 #include <utility>
 
+#include "compression.h"
 #include "time_format.h"
 
 namespace newshound::outlet {
@@ -247,6 +252,10 @@ asio::awaitable<void> Server::ServeRequests(Stream& stream,
         LogRequest(&info, 0, 0, scheme, connection_id);
         co_await Stall(stream);
         co_return;
+      case Reply::Action::kGzipZeros:
+        co_await SendGzipZeros(stream, std::move(reply), info, scheme,
+                               connection_id);
+        co_return;
     }
     bool keep_alive = co_await SendReply(stream, std::move(reply), &info,
                                          scheme, connection_id);
@@ -300,6 +309,63 @@ asio::awaitable<bool> Server::SendReply(Stream& stream, Reply reply,
   beast::get_lowest_layer(stream).expires_after(options_.io_timeout);
   auto [ec, n] = co_await http::async_write(stream, response, kUseTuple);
   co_return !ec && keep_alive;
+}
+
+template <typename Stream>
+asio::awaitable<bool> Server::SendGzipZeros(Stream& stream, Reply reply,
+                                            const RequestInfo& request,
+                                            std::string_view scheme,
+                                            std::uint64_t connection_id) {
+  Response& response = reply.response;
+  const bool http10 = request.message.version() < 11;
+  response.version(http10 ? 10 : 11);
+  // The client usually gives up in the middle; nothing may follow anyway
+  // when an HTTP/1.0 body ends at the close.
+  response.keep_alive(false);
+  if (response.find(http::field::server) == response.end()) {
+    response.set(http::field::server, "outlet-server");
+  }
+  if (response.find(http::field::date) == response.end()) {
+    response.set(http::field::date,
+                 FormatHttpDate(std::chrono::system_clock::now()));
+  }
+  // The compressed length is not known before the end, so the body is
+  // chunked (HTTP/1.1) or ends at the close (HTTP/1.0).
+  http::response<http::empty_body> head(std::move(response.base()));
+  if (!http10) head.chunked(true);
+
+  co_await Pause(options_.delay + reply.delay);
+  // Before sending, like every response; the size sent is not known yet.
+  LogRequest(&request, head.result_int(), 0, scheme, connection_id);
+
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(options_.io_timeout);
+  http::response_serializer<http::empty_body> serializer(head);
+  if (auto [ec, n] =
+          co_await http::async_write_header(stream, serializer, kUseTuple);
+      ec) {
+    co_return false;
+  }
+  if (request.message.method() == http::verb::head) co_return false;
+
+  GzipZeros bomb(reply.gzip_zeros);
+  std::string piece;
+  while (bomb.Next(piece)) {
+    lowest.expires_after(options_.io_timeout);
+    // A client that stops reading or leaves ends it here, which is the
+    // point: the rest is never generated.
+    auto [ec, n] =
+        http10 ? co_await asio::async_write(stream, asio::buffer(piece),
+                                            kUseTuple)
+               : co_await asio::async_write(
+                     stream, http::make_chunk(asio::buffer(piece)), kUseTuple);
+    if (ec) co_return false;
+  }
+  if (!http10) {
+    lowest.expires_after(options_.io_timeout);
+    co_await asio::async_write(stream, http::make_chunk_last(), kUseTuple);
+  }
+  co_return false;
 }
 
 void Server::LogRequest(const RequestInfo* request, unsigned status,

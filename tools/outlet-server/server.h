@@ -70,6 +70,12 @@ class Server {
                                   const RequestInfo* request,
                                   std::string_view scheme,
                                   std::uint64_t connection_id);
+  // Reply::Action::kGzipZeros; always ends the connection (false).
+  template <typename Stream>
+  asio::awaitable<bool> SendGzipZeros(Stream& stream, Reply reply,
+                                      const RequestInfo& request,
+                                      std::string_view scheme,
+                                      std::uint64_t connection_id);
   Reply SafeRespond(const RequestInfo& request);
   // Writes the request log line, if there is a log; `request` is null for
   // an unparsable request.

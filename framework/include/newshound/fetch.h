@@ -44,7 +44,7 @@ struct FetchResult {
   std::string final_url;                 // after redirects
   std::vector<std::string> redirect_chain;  // every URL before final_url, in order
   std::vector<std::pair<std::string, std::string>> headers;  // final response headers
-  std::string body;                      // raw body bytes (content-coding removed)
+  std::string body;                      // the body with its Content-Encoding undone (charset untouched)
   std::string detail;                    // human-readable reason for anything but kFetched
   std::string remote_address;            // "ip:port" of the server that answered
   FetchTimings timings;

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <set>
 
+#include "decode/content_encoding.h"
 #include "newshound/url.h"
 
 namespace newshound::net {
@@ -43,6 +44,49 @@ int64_t MsSince(Clock::time_point start) {
 bool IsRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
+
+// A Beast body that hands the bytes to a ContentDecoder as they arrive, so
+// only the decoded body is kept, under its cap, and a compressed body is
+// never held whole. The decoder is attached after the headers are read (it
+// depends on Content-Encoding); the parser creates the reader only when the
+// body starts.
+struct DecodingBody {
+  struct value_type {
+    decode::ContentDecoder* decoder = nullptr;
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+
+    // A decoder failure stops the parser; the caller reads the reason from
+    // the decoder, the error code only says "look there".
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      std::size_t used = 0;
+      for (const auto buffer : beast::buffers_range_ref(buffers)) {
+        if (body_.decoder == nullptr ||
+            !body_.decoder->Feed(std::string_view(static_cast<const char*>(buffer.data()), buffer.size()))) {
+          ec = boost::system::errc::make_error_code(boost::system::errc::bad_message);
+          return used;
+        }
+        used += buffer.size();
+      }
+      ec = {};
+      return used;
+    }
+
+    // Whether a compressed stream ended early is the caller's check
+    // (ContentDecoder::Finish), after the transport's own.
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
 
 // What one hop (one request on one connection) produced.
 struct Exchange {
@@ -228,7 +272,7 @@ class Request {
     request.set(http::field::host, host);
     request.set(http::field::user_agent, settings_.user_agent);
     request.set(http::field::accept, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-    request.set(http::field::accept_encoding, "identity");
+    request.set(http::field::accept_encoding, "gzip, deflate, br");
     request.set(http::field::connection, "close");
 
     const auto start = Clock::now();
@@ -239,7 +283,7 @@ class Request {
     }
 
     beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
+    http::response_parser<DecodingBody> parser;
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(settings_.limits.max_body);
     if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
@@ -256,6 +300,21 @@ class Request {
       co_return;
     }
 
+    // parser.body_limit caps the bytes as sent; the decoder caps the
+    // decoded body, the one that is kept.
+    std::string content_encoding;  // every Content-Encoding field, as one list
+    for (const auto& field : header) {
+      if (field.name() != http::field::content_encoding) continue;
+      if (!content_encoding.empty()) content_encoding += ", ";
+      content_encoding += std::string(field.value());
+    }
+    decode::ContentDecoder decoder(content_encoding, settings_.limits.max_body);
+    if (decoder.failed()) {
+      SetDecodeError(ex, decoder);
+      co_return;
+    }
+    parser.get().body().decoder = &decoder;
+
     const auto body_start = Clock::now();
     while (!parser.is_done()) {
       lowest.expires_at(deadline_);
@@ -266,14 +325,58 @@ class Request {
         parser.put_eof(ec);
       }
       if (ec == http::error::end_of_stream && parser.need_eof()) parser.put_eof(ec);
+      if (ec && decoder.failed()) {
+        SetDecodeError(ex, decoder);
+        co_return;
+      }
       if (ec && !parser.is_done()) {
         SetTransportError(ex, ec, FetchPhase::kBody, "reading the body");
         co_return;
       }
     }
+    if (!decoder.Finish()) {
+      SetDecodeError(ex, decoder);
+      co_return;
+    }
     timings_.body_ms = MsSince(body_start);
-    ex.body = std::move(parser.get().body());
+    ex.body = decoder.TakeOutput();
     ex.kind = OutcomeKind::kFetched;
+  }
+
+  // A body that cannot be decoded. Too large is too large whatever the
+  // status (as for a raw body over max_body). Otherwise a 2xx fails: a
+  // truncated compressed stream as kTruncated (the body was cut, a retry may
+  // get all of it), invalid data or an unknown coding as kNetwork (a
+  // protocol error, like a malformed chunk). An error status keeps its
+  // outcome with an empty body: the status, not the error page, is what the
+  // engine acts on (Retry-After on a 503, robots.txt on a 404).
+  void SetDecodeError(Exchange& ex, const decode::ContentDecoder& decoder) {
+    ex.phase = FetchPhase::kBody;
+    ex.body.clear();
+    if (decoder.failure() == decode::DecodeFailure::kTooLarge) {
+      ex.kind = OutcomeKind::kTooLarge;
+      ex.detail = "decoded body larger than max_body (" + std::to_string(settings_.limits.max_body) + " bytes)";
+      return;
+    }
+    if (ex.status < 200 || ex.status > 299) {
+      ex.kind = OutcomeKind::kFetched;
+      ex.phase = FetchPhase::kNone;
+      return;
+    }
+    switch (decoder.failure()) {
+      case decode::DecodeFailure::kUnsupported:
+        ex.kind = OutcomeKind::kNetwork;
+        ex.detail = decoder.message();
+        break;
+      case decode::DecodeFailure::kTruncated:
+        ex.kind = OutcomeKind::kTruncated;
+        ex.detail = "body could not be decoded: " + decoder.message();
+        break;
+      default:
+        ex.kind = OutcomeKind::kNetwork;
+        ex.detail = "body could not be decoded: " + decoder.message();
+        break;
+    }
   }
 
   void SetTransportError(Exchange& ex, const boost::system::error_code& ec, FetchPhase phase, const char* doing) {
