@@ -101,5 +101,49 @@ TEST(Cli, RobotsReportsAnInvalidUrlAndExits1) {
   EXPECT_NE(run.out.find("error:"), std::string::npos) << run.out;
 }
 
+// `newshound fetch` with a site's settings: TLS with the site's CA, the
+// resolve pin, decoding to UTF-8 from windows-1256.
+TEST(Cli, FetchShowsTheWholeAnswerWithTheSiteSettings) {
+  test::TempDir dir;
+  test::OutletServerOptions options;
+  options.root = OutletDir("almaghribtoday-ar") / "site";
+  options.http = false;
+  options.tls = true;
+  options.tls_names = {"www.almaghribtoday.test"};
+  test::OutletServer server(options);
+  const auto config = dir.path() / "ar.yaml";
+  test::WriteFile(config, "network:\n  resolve:\n    \"www.almaghribtoday.test:443\": \"127.0.0.1:" +
+                              std::to_string(server.https_port()) + "\"\ntls:\n  ca_file: " +
+                              server.ca_file().string() +
+                              "\nsites:\n  - name: ar\n    plugin: almaghribtoday\n"
+                              "    start_urls: [\"https://www.almaghribtoday.test/\"]\n");
+  CliRun run = RunCli({"fetch", "https://www.almaghribtoday.test/news/morocco/151208.html", "--config",
+                       config.string(), "--body"});
+  EXPECT_TRUE(run.status.success()) << run.out << run.err;
+  EXPECT_NE(run.out.find("site: ar"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("outcome: fetched\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("status: 200\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("remote: 127.0.0.1:" + std::to_string(server.https_port())), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("charset: windows-1256"), std::string::npos) << run.out;
+  // The body is printed as UTF-8: the expected title of this page appears.
+  const auto expected = ReadJsonl(OutletDir("almaghribtoday-ar") / "expected" / "articles.jsonl");
+  std::string title;
+  for (const auto& record : expected)
+    if (record.at("url").as_string() == "/news/morocco/151208.html") title = record.at("title").as_string().c_str();
+  ASSERT_FALSE(title.empty());
+  EXPECT_NE(run.out.find(title), std::string::npos);
+
+  CliRun missing = RunCli({"fetch", "https://www.almaghribtoday.test/nope.html", "--config", config.string()});
+  EXPECT_EQ(missing.status.exit_code, 1);
+  EXPECT_NE(missing.out.find("outcome: http_error"), std::string::npos) << missing.out;
+  EXPECT_NE(missing.out.find("status: 404"), std::string::npos) << missing.out;
+
+  // Without the site's CA the same URL fails, and says why.
+  CliRun untrusted = RunCli({"fetch", "https://127.0.0.1:" + std::to_string(server.https_port()) + "/"});
+  EXPECT_EQ(untrusted.status.exit_code, 1);
+  EXPECT_NE(untrusted.out.find("outcome: tls"), std::string::npos) << untrusted.out;
+  EXPECT_NE(untrusted.out.find("unknown CA"), std::string::npos) << untrusted.out;
+}
+
 }  // namespace
 }  // namespace newshound::e2e

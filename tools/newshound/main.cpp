@@ -5,6 +5,8 @@
 //   newshound plugins               list the plugins found, and the files refused
 //   newshound extract --plugin NAME --url URL FILE
 //                                   run one plugin on a saved page, print JSON
+//   newshound fetch URL [--config C] [--site NAME] [--body]
+//                                   fetch one URL as a crawl would, show everything
 //   newshound robots --robots FILE --agent UA URL...
 //                                   check URLs against a robots.txt
 //   newshound new-plugin NAME --host HOST [--dir D]
@@ -14,6 +16,7 @@
 // output error, plugin error); 2 usage error; 130 a run stopped by a signal.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -31,6 +34,7 @@
 #include "newshound/plugin_host.h"
 #include "newshound/robots.h"
 #include "newshound/sink.h"
+#include "newshound/url.h"
 
 namespace {
 
@@ -225,6 +229,78 @@ int Extract(const ExtractOptions& options, const GlobalOptions& global) {
   return kExitOk;
 }
 
+struct FetchOptions {
+  std::string url, config, site;
+  bool body = false;
+};
+
+// Fetches one URL exactly as a crawl would (the site's TLS, limits,
+// decoding and pins) and shows everything about the answer: the operator's
+// tool for "why does this site fail?".
+int Fetch(const FetchOptions& options, const GlobalOptions& global) {
+  newshound::SetupLogging("warn", global.LogShift());
+  newshound::FetchSettings settings;
+  settings.user_agent = newshound::CrawlerConfig().user_agent;
+  if (!options.config.empty()) {
+    auto config = newshound::LoadConfigFile(options.config);
+    if (!config.ok()) {
+      std::fprintf(stderr, "newshound: %s\n", config.status().message().c_str());
+      return kExitFailure;
+    }
+    // The named site, else the first whose hosts include the URL's host.
+    auto url_parts = newshound::ParseHttpUrl(options.url);
+    const std::string host = url_parts.ok() ? url_parts->host : "";
+    const newshound::SiteConfig* site = nullptr;
+    for (const auto& candidate : config->sites) {
+      const bool matches = options.site.empty()
+                               ? std::find(candidate.hosts.begin(), candidate.hosts.end(), host) != candidate.hosts.end()
+                               : candidate.name == options.site;
+      if (matches) {
+        site = &candidate;
+        break;
+      }
+    }
+    if (site == nullptr && !options.site.empty()) {
+      std::fprintf(stderr, "newshound: %s: no site named '%s'\n", options.config.c_str(), options.site.c_str());
+      return kExitFailure;
+    }
+    if (site == nullptr) site = &config->sites.front();
+    settings = newshound::FetchSettingsFor(*config, *site);
+    std::printf("site: %s (%s)\n", site->name.c_str(), options.config.c_str());
+  }
+  const newshound::FetchResult result = newshound::FetchOnce(options.url, settings);
+  std::printf("outcome: %s", std::string(newshound::OutcomeKindName(result.kind)).c_str());
+  if (result.phase != newshound::FetchPhase::kNone && !result.ok())
+    std::printf(" (phase %s)", std::string(newshound::FetchPhaseName(result.phase)).c_str());
+  std::printf("\n");
+  if (!result.detail.empty()) std::printf("detail: %s\n", result.detail.c_str());
+  if (result.status != 0) std::printf("status: %d\n", result.status);
+  std::printf("url: %s\n", result.url.c_str());
+  if (!result.final_url.empty()) std::printf("final_url: %s\n", result.final_url.c_str());
+  std::printf("redirects: %zu\n", result.redirect_chain.size());
+  for (const auto& hop : result.redirect_chain) std::printf("  %s\n", hop.c_str());
+  if (!result.remote_address.empty()) std::printf("remote: %s\n", result.remote_address.c_str());
+  const auto& t = result.timings;
+  std::printf("timings_ms: resolve %lld, connect %lld, tls %lld, headers %lld, body %lld, total %lld\n",
+              static_cast<long long>(t.resolve_ms), static_cast<long long>(t.connect_ms),
+              static_cast<long long>(t.tls_ms), static_cast<long long>(t.headers_ms),
+              static_cast<long long>(t.body_ms), static_cast<long long>(t.total_ms));
+  if (!result.headers.empty()) {
+    std::printf("headers:\n");
+    for (const auto& [name, value] : result.headers) std::printf("  %s: %s\n", name.c_str(), value.c_str());
+  }
+  if (result.ok() || !result.body.empty()) {
+    const newshound::CharsetGuess guess = newshound::DetectCharset(result.Header("Content-Type"), result.body);
+    std::printf("body_bytes: %zu\ncharset: %s (from %s)\n", result.body.size(), guess.charset.c_str(),
+                guess.source.c_str());
+    if (options.body) {
+      auto text = newshound::DecodeToUtf8(result.body, guess.charset);
+      std::printf("\n%s\n", text.ok() ? text->c_str() : result.body.c_str());
+    }
+  }
+  return result.ok() ? kExitOk : kExitFailure;
+}
+
 // Prints "allowed URL" or "disallowed URL" for each URL under a local
 // robots.txt, so the parser can be checked on its own.
 int Robots(const std::string& robots_file, const std::string& agent, const std::vector<std::string>& urls) {
@@ -288,6 +364,13 @@ int main(int argc, char** argv) {
   robots->add_option("--agent", robots_agent, "User agent (its product token selects the group)")->required();
   robots->add_option("URL", robots_urls, "URLs to check")->required();
 
+  FetchOptions fetch_options;
+  auto* fetch = app.add_subcommand("fetch", "Fetch one URL with a crawl's settings and show the whole answer");
+  fetch->add_option("URL", fetch_options.url, "The URL")->required();
+  fetch->add_option("--config", fetch_options.config, "Use the settings of a site of this config");
+  fetch->add_option("--site", fetch_options.site, "The site (default: the one whose hosts include the URL's)");
+  fetch->add_flag("--body", fetch_options.body, "Also print the body, decoded to UTF-8");
+
   std::string new_name, new_host, new_dir = ".";
   auto* new_plugin = app.add_subcommand("new-plugin", "Write a new plugin folder (source, CMake, fixtures, golden tests)");
   new_plugin->add_option("NAME", new_name, "Plugin name, [a-z0-9_-]+")->required();
@@ -330,6 +413,7 @@ int main(int argc, char** argv) {
     return Extract(extract_options, global);
   }
   if (*robots) return Robots(robots_file, robots_agent, robots_urls);
+  if (*fetch) return Fetch(fetch_options, global);
   if (*new_plugin) {
     auto written = newshound::cli::WritePluginScaffold(new_name, new_host, new_dir);
     if (!written.ok()) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "newshound/config.h"
+#include "newshound/fetch.h"
 #include "newshound/outcome.h"
 #include "newshound/plugin_host.h"
 #include "newshound/status.h"
@@ -78,6 +79,10 @@ struct CrawlSummary {
 // plugin directory, output not writable); a site that cannot start is
 // reported in its SiteSummary and the others crawl.
 Result<CrawlSummary> RunCrawl(const Config& config, const RunOptions& options);
+
+// The request settings a crawl uses for a site's pages (user agent, limits,
+// TLS, network.resolve pins); `newshound fetch --config` uses the same.
+FetchSettings FetchSettingsFor(const Config& config, const SiteConfig& site);
 
 // Validates what a crawl would need without crawling: the plugin directory,
 // each site's plugin and its settings, TLS CA files, and the output path's

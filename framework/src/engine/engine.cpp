@@ -99,15 +99,6 @@ std::string ResolvePluginDir(const Config& config, const RunOptions& options) {
   return DefaultPluginDir();
 }
 
-FetchSettings SettingsFor(const Config& config, const SiteConfig& site) {
-  FetchSettings settings;
-  settings.user_agent = site.user_agent;
-  settings.limits = site.limits;
-  settings.tls = site.tls;
-  settings.resolve = config.crawler.resolve;
-  return settings;
-}
-
 // "https://host:443" -> "https://host/robots.txt": default ports are left
 // out, as in every log a webmaster reads.
 std::string RobotsUrl(const std::string& origin) {
@@ -257,7 +248,7 @@ class Crawl {
       site.config = &cfg;
       site.summary.name = cfg.name;
       site.summary.plugin = cfg.plugin;
-      site.fetch = SettingsFor(config_, cfg);
+      site.fetch = FetchSettingsFor(config_, cfg);
       site.robots_fetch = site.fetch;
       site.robots_fetch.limits.max_redirects = 5;
       site.retry = std::make_unique<policy::RetryPolicy>(cfg.retries, std::random_device{}());
@@ -938,6 +929,15 @@ Result<CrawlSummary> RunCrawl(const Config& config, const RunOptions& options) {
   auto summary = crawl.Run();
   if (summary.ok() && crawl.output_failed()) return *crawl.output_failed();
   return summary;
+}
+
+FetchSettings FetchSettingsFor(const Config& config, const SiteConfig& site) {
+  FetchSettings settings;
+  settings.user_agent = site.user_agent;
+  settings.limits = site.limits;
+  settings.tls = site.tls;
+  settings.resolve = config.crawler.resolve;
+  return settings;
 }
 
 std::vector<std::string> CheckConfig(const Config& config, const RunOptions& options, PluginLoadReport* report) {
