@@ -354,7 +354,8 @@ class Crawl {
             for (auto& waiting_item : items) {
               --items_waiting_for_dns_;
               waiting_item.host_key = key;
-              frontier_.Push(std::move(waiting_item), sites_[waiting_item.site].policy);
+              const engine::HostPolicy& policy = sites_[waiting_item.site].policy;
+              frontier_.Push(std::move(waiting_item), policy);
             }
             wake_.cancel();
           });

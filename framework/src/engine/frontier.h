@@ -51,7 +51,6 @@ class Frontier {
  public:
   // Marks the URL seen; false when it was seen before.
   bool MarkSeen(const std::string& url) { return seen_.insert(url).second; }
-  bool Seen(const std::string& url) const { return seen_.count(url) != 0; }
   size_t seen_count() const { return seen_.size(); }
 
   // Queues an item (its URL already marked seen). `policy` applies to the

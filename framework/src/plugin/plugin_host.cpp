@@ -58,7 +58,6 @@ bool ValidPluginName(std::string_view name) {
 // Collects one Process() call's results and validates each value as it
 // arrives. Lives on the calling thread's stack.
 struct Collector {
-  std::string page_url;
   PageAnalysis analysis;
   std::set<std::string> article_set;
   std::optional<std::string> error;
@@ -219,7 +218,6 @@ const PluginInfo& PluginInstance::info() const { return impl_->library->info; }
 
 Result<PageAnalysis> PluginInstance::Process(const PageInput& page) const {
   Collector collector;
-  collector.page_url = page.url;
   nh_result_api api{};
   api.struct_size = sizeof(api);
   api.ctx = &collector;
