@@ -189,6 +189,81 @@ sites:
   EXPECT_EQ(defaults->sites[0].robots.agent, "newshound");
 }
 
+TEST(Config, PhaseTimeoutsHaveDefaults) {
+  auto config = Load(kMinimal);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const FetchLimits& limits = config->sites[0].limits;
+  EXPECT_EQ(limits.resolve_timeout, Millis(10'000));
+  EXPECT_EQ(limits.connect_timeout, Millis(10'000));
+  EXPECT_EQ(limits.tls_timeout, Millis(10'000));
+  EXPECT_EQ(limits.headers_timeout, Millis(30'000));
+  EXPECT_EQ(limits.body_idle_timeout, Millis(30'000));
+  EXPECT_EQ(limits.request_timeout, Millis(60'000));
+}
+
+TEST(Config, PhaseTimeoutsAreSetCrawlerWideAndOverriddenPerSite) {
+  auto config = Load(R"(crawler:
+  resolve_timeout: 1s
+  connect_timeout: 2s
+  tls_timeout: 3s
+  headers_timeout: 4s
+  body_idle_timeout: 5s
+  request_timeout: 6s
+sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+  - name: b
+    plugin: p
+    start_urls: [https://b.test/]
+    resolve_timeout: 100ms
+    connect_timeout: 200ms
+    tls_timeout: 300ms
+    headers_timeout: 400ms
+    body_idle_timeout: 500ms
+    request_timeout: 1m
+)");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const FetchLimits& a = config->sites[0].limits;
+  EXPECT_EQ(a.resolve_timeout, Millis(1000));
+  EXPECT_EQ(a.connect_timeout, Millis(2000));
+  EXPECT_EQ(a.tls_timeout, Millis(3000));
+  EXPECT_EQ(a.headers_timeout, Millis(4000));
+  EXPECT_EQ(a.body_idle_timeout, Millis(5000));
+  EXPECT_EQ(a.request_timeout, Millis(6000));
+  const FetchLimits& b = config->sites[1].limits;
+  EXPECT_EQ(b.resolve_timeout, Millis(100));
+  EXPECT_EQ(b.connect_timeout, Millis(200));
+  EXPECT_EQ(b.tls_timeout, Millis(300));
+  EXPECT_EQ(b.headers_timeout, Millis(400));
+  EXPECT_EQ(b.body_idle_timeout, Millis(500));
+  EXPECT_EQ(b.request_timeout, Millis(60'000));
+}
+
+TEST(Config, PhaseTimeoutMustBeADuration) {
+  auto config = Load("crawler:\n  headers_timeout: [1s]\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:2:20: 'crawler.headers_timeout' must be a scalar"),
+            std::string::npos)
+      << config.status().message();
+  auto per_site = Load(std::string(kMinimal) + "    body_idle_timeout: whenever\n");
+  ASSERT_FALSE(per_site.ok());
+  EXPECT_NE(per_site.status().message().find("test.yaml:5:24: 'sites[0].body_idle_timeout' must be a duration"),
+            std::string::npos)
+      << per_site.status().message();
+}
+
+TEST(Config, ZeroTimeoutIsAnError) {
+  for (const char* key : {"resolve_timeout", "connect_timeout", "tls_timeout", "headers_timeout", "body_idle_timeout",
+                          "request_timeout"}) {
+    auto config = Load("crawler:\n  " + std::string(key) + ": 0s\n" + std::string(kMinimal));
+    ASSERT_FALSE(config.ok()) << key;
+    EXPECT_NE(config.status().message().find("'crawler." + std::string(key) + "' must be more than 0"),
+              std::string::npos)
+        << config.status().message();
+  }
+}
+
 TEST(Config, BadPolitenessKeyIsAnError) {
   auto config = Load("politeness:\n  key: planet\n" + std::string(kMinimal));
   ASSERT_FALSE(config.ok());

@@ -3,7 +3,9 @@
 // misbehave on purpose.
 #include <arpa/inet.h>
 #include <brotli/encode.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,8 +13,12 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "newshound/fetch.h"
 #include "test_support.h"
@@ -376,6 +382,227 @@ TEST(FetcherRaw, StalledServerHitsTheRequestDeadline) {
   FetchResult result = FetchOnce("http://127.0.0.1:" + std::to_string(silent.port()) + "/", settings);
   EXPECT_EQ(result.kind, OutcomeKind::kTimeout) << result.detail;
   EXPECT_EQ(result.phase, FetchPhase::kTotal);
+}
+
+// A listener whose accept queue is full, so the kernel drops further SYNs
+// and a new connect stays in SYN_SENT: the only way to stall a TCP connect
+// on loopback. Linux queues backlog + 1 connections; the rest are dropped
+// (tcp_abort_on_overflow = 0, the default). Other kernels, or sandboxes
+// with their own network stack, may accept anyway: stalled() says whether
+// it worked.
+class FullBacklogListener {
+ public:
+  FullBacklogListener() : listener_(/*backlog=*/0) {
+    for (int i = 0; i < 8; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      fillers_.push_back(fd);
+      sockaddr_in addr = listener_.address();
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+      pollfd poll_fd{fd, POLLOUT, 0};
+      if (::poll(&poll_fd, 1, 200) == 0) {  // still connecting: SYNs are being dropped
+        stalled_ = true;
+        return;
+      }
+    }
+  }
+  ~FullBacklogListener() {
+    for (int fd : fillers_) ::close(fd);
+  }
+  int port() const { return listener_.port(); }
+  bool stalled() const { return stalled_; }
+
+ private:
+  class Socket {
+   public:
+    explicit Socket(int backlog) {
+      fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+      addr_.sin_family = AF_INET;
+      addr_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr_), sizeof(addr_)), 0);
+      EXPECT_EQ(::listen(fd_, backlog), 0);
+      socklen_t len = sizeof(addr_);
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr_), &len);
+    }
+    ~Socket() { ::close(fd_); }
+    sockaddr_in address() const { return addr_; }
+    int port() const { return ntohs(addr_.sin_port); }
+
+   private:
+    int fd_ = -1;
+    sockaddr_in addr_{};
+  };
+
+  Socket listener_;
+  std::vector<int> fillers_;
+  bool stalled_ = false;
+};
+
+// A TCP server on 127.0.0.1, on a thread of its own, for responses
+// outlet-server cannot misbehave with: it reads each request head, then
+// hands the connection to `script`, which writes what it likes and may wait
+// with Sleep(). Connections are served one after the other.
+class RawServer {
+ public:
+  using Script = std::function<void(int fd, RawServer& server)>;
+
+  explicit RawServer(Script script) : script_(std::move(script)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~RawServer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    stop_.notify_all();
+    ::shutdown(fd_, SHUT_RDWR);  // wakes the blocked accept()
+    thread_.join();
+    ::close(fd_);
+  }
+
+  std::string url(std::string_view path = "/") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  }
+
+  // Waits `duration`; false (at once) when the server is being stopped, so
+  // a script can stall without holding up the test's end.
+  bool Sleep(std::chrono::milliseconds duration) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return !stop_.wait_for(lock, duration, [this] { return stopping_; });
+  }
+
+  // False once the client has gone.
+  static bool Send(int fd, std::string_view data) {
+    return ::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      const int client = ::accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      std::string head;
+      char buffer[1024];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(client, buffer, sizeof(buffer), 0);
+        if (n <= 0) break;
+        head.append(buffer, static_cast<size_t>(n));
+      }
+      script_(client, *this);
+      ::close(client);
+    }
+  }
+
+  Script script_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;
+};
+
+// Settings whose every phase has a generous budget, so a test can make one
+// phase short and know a timeout came from that phase.
+FetchSettings GenerousLimits() {
+  FetchSettings settings;
+  settings.user_agent = "newshound-test";
+  settings.limits.resolve_timeout = std::chrono::seconds(30);
+  settings.limits.connect_timeout = std::chrono::seconds(30);
+  settings.limits.tls_timeout = std::chrono::seconds(30);
+  settings.limits.headers_timeout = std::chrono::seconds(30);
+  settings.limits.body_idle_timeout = std::chrono::seconds(30);
+  settings.limits.request_timeout = std::chrono::seconds(60);
+  return settings;
+}
+
+TEST(FetcherTimeouts, ConnectThatNeverCompletesHitsConnectTimeout) {
+  FullBacklogListener listener;
+  if (!listener.stalled()) {
+    GTEST_SKIP() << "this kernel completed every connect to a listener with a full accept queue "
+                    "(it did not drop the SYNs), so a TCP connect cannot be stalled on loopback here";
+  }
+  FetchSettings settings = GenerousLimits();
+  settings.limits.connect_timeout = std::chrono::milliseconds(300);
+  FetchResult result = FetchOnce("http://127.0.0.1:" + std::to_string(listener.port()) + "/", settings);
+  EXPECT_EQ(result.kind, OutcomeKind::kTimeout) << result.detail;
+  EXPECT_EQ(result.phase, FetchPhase::kConnect) << result.detail;
+  EXPECT_EQ(result.detail,
+            "no TCP connection to 127.0.0.1:" + std::to_string(listener.port()) + " within connect_timeout of 300 ms");
+}
+
+TEST(FetcherTimeouts, ServerThatNeverSpeaksTlsHitsTlsTimeout) {
+  SilentListener silent;  // the kernel accepts; nobody answers the ClientHello
+  FetchSettings settings = GenerousLimits();
+  settings.limits.tls_timeout = std::chrono::milliseconds(300);
+  FetchResult result = FetchOnce("https://127.0.0.1:" + std::to_string(silent.port()) + "/", settings);
+  EXPECT_EQ(result.kind, OutcomeKind::kTimeout) << result.detail;
+  EXPECT_EQ(result.phase, FetchPhase::kTlsHandshake) << result.detail;
+  EXPECT_EQ(result.detail, "no TLS handshake with 127.0.0.1 within tls_timeout of 300 ms");
+}
+
+TEST(FetcherTimeouts, PhaseBudgetIsCutToWhatIsLeftOfTheTotal) {
+  SilentListener silent;
+  FetchSettings settings = GenerousLimits();
+  settings.limits.request_timeout = std::chrono::milliseconds(300);  // tls_timeout stays 30s
+  FetchResult result = FetchOnce("https://127.0.0.1:" + std::to_string(silent.port()) + "/", settings);
+  EXPECT_EQ(result.kind, OutcomeKind::kTimeout) << result.detail;
+  EXPECT_EQ(result.phase, FetchPhase::kTotal) << result.detail;
+  EXPECT_EQ(result.detail, "request_timeout of 300 ms ran out while in the TLS handshake with 127.0.0.1");
+}
+
+TEST(FetcherTimeouts, ServerThatNeverAnswersHitsHeadersTimeout) {
+  test::TempDir root;
+  test::WriteFile(root.path() / "x", "never sent");
+  test::OutletServerOptions options;
+  options.root = root.path();
+  options.respond = {"/x=stall"};
+  test::OutletServer server(options);
+  FetchSettings settings = GenerousLimits();
+  settings.limits.headers_timeout = std::chrono::milliseconds(300);
+  FetchResult result = FetchOnce(server.http_origin() + "/x", settings);
+  EXPECT_EQ(result.kind, OutcomeKind::kTimeout) << result.detail;
+  EXPECT_EQ(result.phase, FetchPhase::kHeaders) << result.detail;
+  EXPECT_EQ(result.detail, "no response headers within headers_timeout of 300 ms");
+}
+
+TEST(FetcherTimeouts, BodyThatStopsHitsBodyIdleTimeout) {
+  RawServer server([](int fd, RawServer& self) {
+    RawServer::Send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<html><body>");
+    self.Sleep(std::chrono::minutes(1));  // then nothing more, until the test ends
+  });
+  FetchSettings settings = GenerousLimits();
+  settings.limits.body_idle_timeout = std::chrono::milliseconds(300);
+  FetchResult result = FetchOnce(server.url(), settings);
+  EXPECT_EQ(result.kind, OutcomeKind::kTimeout) << result.detail;
+  EXPECT_EQ(result.phase, FetchPhase::kBody) << result.detail;
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.detail, "no body bytes within body_idle_timeout of 300 ms");
+}
+
+TEST(FetcherTimeouts, BodyThatKeepsDrippingHitsTheTotalNotTheIdleTimeout) {
+  // One body byte every 50 ms: never idle for body_idle_timeout (5s), but
+  // never done before request_timeout (1s) either.
+  RawServer server([](int fd, RawServer& self) {
+    if (!RawServer::Send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")) return;
+    while (self.Sleep(std::chrono::milliseconds(50)) && RawServer::Send(fd, "x")) {
+    }
+  });
+  FetchSettings settings = GenerousLimits();
+  settings.limits.body_idle_timeout = std::chrono::seconds(5);
+  settings.limits.request_timeout = std::chrono::seconds(1);
+  FetchResult result = FetchOnce(server.url(), settings);
+  EXPECT_EQ(result.kind, OutcomeKind::kTimeout) << result.detail;
+  EXPECT_EQ(result.phase, FetchPhase::kTotal) << result.detail;
+  EXPECT_EQ(result.detail, "request_timeout of 1000 ms ran out while reading the body");
 }
 
 TEST(FetcherRaw, RefusedConnectionIsAConnectError) {

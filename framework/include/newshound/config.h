@@ -70,9 +70,15 @@ struct RobotsOptions {
 };
 
 // Fetch limits (keys directly under `crawler:`), overridable per site.
+// Each phase of one hop is bounded by its own timeout and by what is left of
+// request_timeout, whichever ends first; all must be more than 0.
 struct FetchLimits {
-  Millis connect_timeout{10'000};    // connect_timeout: resolve + TCP connect + TLS handshake
-  Millis request_timeout{30'000};    // request_timeout: whole request, redirects included
+  Millis resolve_timeout{10'000};    // resolve_timeout: DNS resolution of one hop
+  Millis connect_timeout{10'000};    // connect_timeout: TCP connect of one hop
+  Millis tls_timeout{10'000};        // tls_timeout: TLS handshake of one hop
+  Millis headers_timeout{30'000};    // headers_timeout: writing the request until the response headers are complete
+  Millis body_idle_timeout{30'000};  // body_idle_timeout: longest wait for the next body bytes (re-armed on every read)
+  Millis request_timeout{60'000};    // request_timeout: whole request, redirects included
   uint64_t max_body = 10ull << 20;   // max_body: bytes of body accepted
   int max_redirects = 10;            // max_redirects: redirect hops followed
 };
@@ -90,7 +96,7 @@ struct SiteConfig {
   RetryOptions retries;                 // retries: default crawler-wide retries
   RobotsOptions robots;                 // robots: default crawler-wide robots
   TlsOptions tls;                       // tls: default crawler-wide tls (insecure only here)
-  FetchLimits limits;                   // connect_timeout, request_timeout, max_body, max_redirects
+  FetchLimits limits;                   // the *_timeout keys, max_body, max_redirects
   std::string location;                 // file:line:column of the site entry, for messages
 };
 

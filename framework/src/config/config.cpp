@@ -241,8 +241,20 @@ class Loader {
   using FieldList = std::vector<std::pair<std::string, std::function<void(const YAML::Node&, const std::string&)>>>;
 
   void AddLimitFields(FieldList& fields, FetchLimits& limits) const {
-    fields.push_back({"connect_timeout", [&](const YAML::Node& n, const std::string& k) { limits.connect_timeout = Duration(n, k); }});
-    fields.push_back({"request_timeout", [&](const YAML::Node& n, const std::string& k) { limits.request_timeout = Duration(n, k); }});
+    // A zero timeout would fail every request at once, so it is refused
+    // rather than read as "no limit".
+    const std::pair<const char*, Millis FetchLimits::*> kTimeouts[] = {
+        {"resolve_timeout", &FetchLimits::resolve_timeout},   {"connect_timeout", &FetchLimits::connect_timeout},
+        {"tls_timeout", &FetchLimits::tls_timeout},           {"headers_timeout", &FetchLimits::headers_timeout},
+        {"body_idle_timeout", &FetchLimits::body_idle_timeout}, {"request_timeout", &FetchLimits::request_timeout},
+    };
+    for (const auto& [name, member] : kTimeouts) {
+      fields.push_back({name, [this, &limits, member = member](const YAML::Node& n, const std::string& k) {
+                          const Millis value = Duration(n, k);
+                          if (value <= Millis(0)) Fail(n.Mark(), "'" + k + "' must be more than 0");
+                          limits.*member = value;
+                        }});
+    }
     fields.push_back({"max_body", [&](const YAML::Node& n, const std::string& k) { limits.max_body = Bytes(n, k); }});
     fields.push_back({"max_redirects", [&](const YAML::Node& n, const std::string& k) {
                         limits.max_redirects = static_cast<int>(Integer(n, k, 0, 50));

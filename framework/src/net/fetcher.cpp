@@ -151,13 +151,12 @@ class Request {
       using namespace asio::experimental::awaitable_operators;
       tcp::resolver resolver(executor);
       asio::steady_timer timer(executor);
-      timer.expires_at(PhaseDeadline(settings_.limits.connect_timeout));
+      const Budget budget = Arm(FetchPhase::kResolve, settings_.limits.resolve_timeout);
+      timer.expires_at(budget.deadline);
       auto raced = co_await (resolver.async_resolve(url.host, std::to_string(url.port), kTuple) ||
                              timer.async_wait(kTuple));
       if (raced.index() == 1) {
-        ex.kind = OutcomeKind::kTimeout;
-        ex.phase = FetchPhase::kResolve;
-        ex.detail = "resolving " + url.host + " timed out";
+        SetTimeout(ex, budget, "resolving " + url.host, url.host);
         co_return ex;
       }
       auto [ec, results] = std::get<0>(std::move(raced));
@@ -197,28 +196,68 @@ class Request {
   }
 
  private:
-  Clock::time_point PhaseDeadline(std::chrono::milliseconds phase_budget) const {
-    return std::min(deadline_, Clock::now() + phase_budget);
+  // The time one phase (or one body read) may take: its own timeout or what
+  // is left of request_timeout, whichever ends first. Which of the two binds
+  // is decided here, when the deadline is set, so a timeout is charged to the
+  // right phase without comparing clocks after the fact.
+  struct Budget {
+    FetchPhase phase = FetchPhase::kNone;
+    Clock::time_point deadline;
+    bool total_binds = false;  // the request deadline comes first (or at the same time)
+  };
+
+  Budget Arm(FetchPhase phase, std::chrono::milliseconds phase_timeout) const {
+    const auto own = Clock::now() + phase_timeout;
+    return Budget{phase, std::min(deadline_, own), deadline_ <= own};
   }
 
-  // The phase a timeout is charged to: the request-wide deadline wins when it
-  // is what expired.
-  FetchPhase TimeoutPhase(FetchPhase phase) const { return Clock::now() >= deadline_ ? FetchPhase::kTotal : phase; }
+  // kTimeout charged to the phase whose budget ran out, or to kTotal, with a
+  // detail that names the limit and its value so it can be tuned. `doing`
+  // says what was running; `peer` is the host or address of the phase.
+  void SetTimeout(Exchange& ex, const Budget& budget, const std::string& doing, const std::string& peer = "") const {
+    ex.kind = OutcomeKind::kTimeout;
+    const FetchLimits& limits = settings_.limits;
+    auto ms = [](std::chrono::milliseconds value) { return std::to_string(value.count()) + " ms"; };
+    if (budget.total_binds) {
+      ex.phase = FetchPhase::kTotal;
+      ex.detail = "request_timeout of " + ms(limits.request_timeout) + " ran out while " + doing;
+      return;
+    }
+    ex.phase = budget.phase;
+    switch (budget.phase) {
+      case FetchPhase::kResolve:
+        ex.detail = "no address for " + peer + " within resolve_timeout of " + ms(limits.resolve_timeout);
+        break;
+      case FetchPhase::kConnect:
+        ex.detail = "no TCP connection to " + peer + " within connect_timeout of " + ms(limits.connect_timeout);
+        break;
+      case FetchPhase::kTlsHandshake:
+        ex.detail = "no TLS handshake with " + peer + " within tls_timeout of " + ms(limits.tls_timeout);
+        break;
+      case FetchPhase::kHeaders:
+        ex.detail = "no response headers within headers_timeout of " + ms(limits.headers_timeout);
+        break;
+      default:
+        ex.detail = "no body bytes within body_idle_timeout of " + ms(limits.body_idle_timeout);
+        break;
+    }
+  }
 
   awaitable<bool> Connect(beast::tcp_stream& stream, const tcp::resolver::results_type& endpoints, Exchange& ex) {
     const auto start = Clock::now();
-    stream.expires_at(PhaseDeadline(settings_.limits.connect_timeout));
+    const Budget budget = Arm(FetchPhase::kConnect, settings_.limits.connect_timeout);
+    stream.expires_at(budget.deadline);
     auto [ec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
     if (ec) {
+      const std::string target = endpoints.begin()->endpoint().address().to_string() + ":" +
+                                 std::to_string(endpoints.begin()->endpoint().port());
       if (ec == beast::error::timeout) {
-        ex.kind = OutcomeKind::kTimeout;
-        ex.phase = TimeoutPhase(FetchPhase::kConnect);
+        SetTimeout(ex, budget, "connecting to " + target, target);
       } else {
         ex.kind = OutcomeKind::kConnect;
         ex.phase = FetchPhase::kConnect;
+        ex.detail = "connect to " + target + " failed: " + ec.message();
       }
-      ex.detail = "connect to " + endpoints.begin()->endpoint().address().to_string() + ":" +
-                  std::to_string(endpoints.begin()->endpoint().port()) + " failed: " + ec.message();
       co_return false;
     }
     ex.remote_address = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -244,13 +283,12 @@ class Request {
         X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), url.host.size());
       }
     }
-    beast::get_lowest_layer(stream).expires_at(PhaseDeadline(settings_.limits.connect_timeout));
+    const Budget budget = Arm(FetchPhase::kTlsHandshake, settings_.limits.tls_timeout);
+    beast::get_lowest_layer(stream).expires_at(budget.deadline);
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, kTuple);
     if (ec) {
       if (ec == beast::error::timeout) {
-        ex.kind = OutcomeKind::kTimeout;
-        ex.phase = TimeoutPhase(FetchPhase::kTlsHandshake);
-        ex.detail = "TLS handshake with " + url.host + " timed out";
+        SetTimeout(ex, budget, "in the TLS handshake with " + url.host, url.host);
       } else {
         ex.kind = OutcomeKind::kTls;
         ex.phase = FetchPhase::kTlsHandshake;
@@ -275,10 +313,14 @@ class Request {
     request.set(http::field::accept_encoding, "gzip, deflate, br");
     request.set(http::field::connection, "close");
 
+    // One headers_timeout covers writing the request and reading the whole
+    // header block: a server that takes the request but never answers, or
+    // trickles header lines, is stalled in this phase either way.
     const auto start = Clock::now();
-    lowest.expires_at(deadline_);
+    const Budget headers_budget = Arm(FetchPhase::kHeaders, settings_.limits.headers_timeout);
+    lowest.expires_at(headers_budget.deadline);
     if (auto [ec, n] = co_await http::async_write(stream, request, kTuple); ec) {
-      SetTransportError(ex, ec, FetchPhase::kHeaders, "sending the request");
+      SetTransportError(ex, ec, headers_budget, "sending the request");
       co_return;
     }
 
@@ -287,7 +329,7 @@ class Request {
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(settings_.limits.max_body);
     if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
-      SetTransportError(ex, ec, FetchPhase::kHeaders, "reading the response headers");
+      SetTransportError(ex, ec, headers_budget, "reading the response headers");
       co_return;
     }
     timings_.headers_ms = MsSince(start);
@@ -317,7 +359,10 @@ class Request {
 
     const auto body_start = Clock::now();
     while (!parser.is_done()) {
-      lowest.expires_at(deadline_);
+      // Re-armed before every read: a slow body that keeps moving is only
+      // bounded by request_timeout, a silent one by body_idle_timeout.
+      const Budget idle_budget = Arm(FetchPhase::kBody, settings_.limits.body_idle_timeout);
+      lowest.expires_at(idle_budget.deadline);
       auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kTuple);
       if (ec == ssl::error::stream_truncated && parser.need_eof()) {
         // A server that closes without close_notify ends an EOF-delimited
@@ -330,7 +375,7 @@ class Request {
         co_return;
       }
       if (ec && !parser.is_done()) {
-        SetTransportError(ex, ec, FetchPhase::kBody, "reading the body");
+        SetTransportError(ex, ec, idle_budget, "reading the body");
         co_return;
       }
     }
@@ -379,12 +424,11 @@ class Request {
     }
   }
 
-  void SetTransportError(Exchange& ex, const boost::system::error_code& ec, FetchPhase phase, const char* doing) {
+  void SetTransportError(Exchange& ex, const boost::system::error_code& ec, const Budget& budget, const char* doing) {
+    const FetchPhase phase = budget.phase;
     ex.phase = phase;
     if (ec == beast::error::timeout) {
-      ex.kind = OutcomeKind::kTimeout;
-      ex.phase = TimeoutPhase(phase);
-      ex.detail = std::string("timed out ") + doing;
+      SetTimeout(ex, budget, doing);
     } else if (ec == http::error::body_limit) {
       ex.kind = OutcomeKind::kTooLarge;
       ex.detail = "body larger than max_body (" + std::to_string(settings_.limits.max_body) + " bytes)";
