@@ -618,3 +618,37 @@ TEST(FetcherRaw, OtherSchemesAreRefused) {
 
 }  // namespace
 }  // namespace newshound
+
+#include "testcerts.h"
+
+namespace newshound {
+namespace {
+
+// A certificate that expired yesterday, from a CA the client trusts: the
+// failure must say "expired", not just "verification failed".
+TEST(FetcherTls, ExpiredCertificateFailsWithItsReason) {
+  test::TempDir dir;
+  const auto now = std::chrono::system_clock::now();
+  const testcerts::Pem ca = testcerts::MakeCa("newshound test CA");
+  const testcerts::Pem leaf = testcerts::IssueLeaf(ca, {"expired.test"}, {"127.0.0.1"},
+                                                   now - std::chrono::hours(48), now - std::chrono::hours(24));
+  test::WriteFile(dir.path() / "ca.pem", ca.cert);
+  test::WriteFile(dir.path() / "leaf.pem", leaf.cert);
+  test::WriteFile(dir.path() / "leaf-key.pem", leaf.key);
+  test::WriteFile(dir.path() / "root" / "index.html", "<p>stale</p>");
+  test::OutletServerOptions options;
+  options.root = dir.path() / "root";
+  options.http = false;
+  options.tls_cert = dir.path() / "leaf.pem";
+  options.tls_key = dir.path() / "leaf-key.pem";
+  test::OutletServer server(options);
+  FetchSettings settings;
+  settings.tls.ca_file = (dir.path() / "ca.pem").string();
+  settings.resolve["expired.test:443"] = "127.0.0.1:" + std::to_string(server.https_port());
+  FetchResult result = FetchOnce("https://expired.test/", settings);
+  EXPECT_EQ(result.kind, OutcomeKind::kTls);
+  EXPECT_NE(result.detail.find("certificate has expired"), std::string::npos) << result.detail;
+}
+
+}  // namespace
+}  // namespace newshound
