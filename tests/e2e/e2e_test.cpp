@@ -114,6 +114,19 @@ class AlmaghribtodayEnglish : public ::testing::Test {
 
   std::filesystem::path Output() const { return dir_.path() / "out" / "articles.jsonl"; }
 
+  // Polls (this is a wait, not a timing assertion) until the running crawl
+  // has written at least `bytes` of output; false if it ended first.
+  bool WaitForOutput(test::Subprocess& crawl, uintmax_t bytes) const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < give_up && crawl.Running()) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(Output(), ec);
+      if (!ec && size >= bytes) return crawl.Running();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
   test::TempDir dir_;
 };
 
@@ -210,14 +223,7 @@ TEST_F(AlmaghribtodayEnglish, KilledCrawlLeavesOnlyWholeRecords) {
   // in the middle of it.
   const auto config = WriteConfig(*server, "", "150ms");
   test::Subprocess crawl({std::string(NEWSHOUND_BIN_DIR) + "/newshound", "run", config.string()});
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < give_up && crawl.Running()) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(Output(), ec);
-    if (!ec && size > 20000) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(crawl.Running()) << "the crawl finished before it could be killed";
+  ASSERT_TRUE(WaitForOutput(crawl, 20000)) << "the crawl finished before it could be killed";
   crawl.Kill(SIGKILL);
   ASSERT_TRUE(crawl.Wait(std::chrono::seconds(10)));
 
@@ -234,14 +240,7 @@ TEST_F(AlmaghribtodayEnglish, SigtermFinishesRequestsInFlightAndReportsTheRestCa
   auto server = StartServer();
   const auto config = WriteConfig(*server, "", "150ms");
   test::Subprocess crawl({std::string(NEWSHOUND_BIN_DIR) + "/newshound", "run", config.string()});
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < give_up && crawl.Running()) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(Output(), ec);
-    if (!ec && size > 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(crawl.Running()) << "the crawl finished before the signal";
+  ASSERT_TRUE(WaitForOutput(crawl, 1)) << "the crawl finished before the signal";
   crawl.Kill(SIGTERM);
   auto status = crawl.Wait(std::chrono::seconds(30));
   ASSERT_TRUE(status);
