@@ -81,6 +81,11 @@ struct FetchLimits {
   Millis request_timeout{60'000};    // request_timeout: whole request, redirects included
   uint64_t max_body = 10ull << 20;   // max_body: bytes of body accepted
   int max_redirects = 10;            // max_redirects: redirect hops followed
+  // The fetcher's keep-alive connection pool. Crawler-wide only (keys under
+  // `crawler:`, not per site); carried here so every request brings them.
+  int max_connections_per_origin = 8;  // max_connections_per_origin: open connections (busy + idle) to one origin
+  int max_idle_connections = 256;      // max_idle_connections: idle connections kept, all origins (LRU closed first)
+  Millis idle_timeout{30'000};         // idle_timeout: an idle connection older than this is closed, not reused
 };
 
 struct SiteConfig {

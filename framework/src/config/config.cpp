@@ -286,6 +286,19 @@ class Loader {
          }},
     };
     AddLimitFields(crawler_fields, limits);
+    // The connection pool is shared by all sites, so its keys are not in
+    // AddLimitFields (a per-site value would have nothing to apply to).
+    crawler_fields.push_back({"max_connections_per_origin", [&](const YAML::Node& n, const std::string& k) {
+                                limits.max_connections_per_origin = static_cast<int>(Integer(n, k, 1, 10000));
+                              }});
+    crawler_fields.push_back({"max_idle_connections", [&](const YAML::Node& n, const std::string& k) {
+                                limits.max_idle_connections = static_cast<int>(Integer(n, k, 0, 1000000));
+                              }});
+    crawler_fields.push_back({"idle_timeout", [&](const YAML::Node& n, const std::string& k) {
+                                const Millis value = Duration(n, k);
+                                if (value <= Millis(0)) Fail(n.Mark(), "'" + k + "' must be more than 0");
+                                limits.idle_timeout = value;
+                              }});
 
     ReadMap(root, "",
             {{"crawler", [&](const YAML::Node& n, const std::string& k) { ReadMap(n, k, crawler_fields); }},

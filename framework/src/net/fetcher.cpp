@@ -98,6 +98,8 @@ struct Exchange {
   std::string location;
   std::string body;
   std::string remote_address;
+  bool reusable = false;  // complete response, keep-alive allowed, nothing left over: back to the pool
+  bool stale = false;     // the connection was found closed before any of the response arrived
 };
 
 std::string TlsFailureDetail(SSL* ssl, const boost::system::error_code& ec) {
@@ -131,19 +133,77 @@ class Request {
 
   awaitable<Exchange> Run(const UrlParts& url) {
     Exchange ex;
+    const auto pinned = PinnedAddress(settings_.resolve, url);
+    // Everything the connection is set up with: a pooled connection is only
+    // reused by a request that would have opened the same one.
+    const std::string key = url.scheme + "://" + url.host + ":" + std::to_string(url.port) + "|" +
+                            (pinned ? pinned->first + ":" + std::to_string(pinned->second) : "dns") + "|" +
+                            settings_.tls.ca_file + "|" + (settings_.tls.insecure ? "insecure" : "verify");
+    const PoolLimits limits = PoolLimits::From(settings_.limits);
+    const std::shared_ptr<ConnectionPool> pool = fetcher_.pool();
+    ConnectionPool::Lease lease = co_await pool->Acquire(key, limits, deadline_);
+    if (!lease.ok) {
+      SetTimeout(ex, Budget{FetchPhase::kConnect, deadline_, true},
+                 "waiting for a free connection to " + url.host + " (max_connections_per_origin " +
+                     std::to_string(limits.max_per_origin) + ")");
+      co_return ex;
+    }
+    // Gives the slot back whatever happens below.
+    struct Slot {
+      const std::shared_ptr<ConnectionPool>& pool;
+      const std::string& key;
+      const PoolLimits& limits;
+      std::unique_ptr<Connection> conn;
+      bool reusable = false;
+      ~Slot() { pool->Release(key, std::move(conn), reusable, limits); }
+    } slot{pool, key, limits, std::move(lease.conn)};
+
+    for (bool retried = false;; retried = true) {
+      if (!slot.conn) {
+        slot.conn = co_await Open(url, pinned, ex);
+        if (!slot.conn) co_return ex;
+        pool->CountOpened();
+      }
+      ex.remote_address = slot.conn->remote_address;
+      const bool reused = slot.conn->reused;
+      if (slot.conn->tls) {
+        co_await Exchange_(*slot.conn->tls, url, ex);
+      } else {
+        co_await Exchange_(*slot.conn->plain, url, ex);
+      }
+      if (ex.stale && reused && !retried) {
+        // The server closed the idle connection as we sent on it (its
+        // keep-alive timeout raced our request). Nothing of the response
+        // came, and a GET may be sent again: once, on a new connection.
+        pool->CountStaleRetry();
+        slot.conn.reset();
+        ex = Exchange{};
+        continue;
+      }
+      break;
+    }
+    slot.reusable = ex.reusable;
+    co_return ex;
+  }
+
+ private:
+  // A new connection: resolve (unless pinned), connect, TLS handshake.
+  awaitable<std::unique_ptr<Connection>> Open(const UrlParts& url,
+                                              const std::optional<std::pair<std::string, uint16_t>>& pinned,
+                                              Exchange& ex) {
     auto executor = co_await asio::this_coro::executor;
 
     // Resolve, unless the config pins this host to an address.
     tcp::resolver::results_type endpoints;
     const auto resolve_start = Clock::now();
-    if (auto pinned = PinnedAddress(settings_.resolve, url)) {
+    if (pinned) {
       boost::system::error_code ec;
       auto address = asio::ip::make_address(pinned->first, ec);
       if (ec) {
         ex.kind = OutcomeKind::kDns;
         ex.phase = FetchPhase::kResolve;
         ex.detail = "network.resolve pins " + url.host + " to '" + pinned->first + "', which is not an IP address";
-        co_return ex;
+        co_return nullptr;
       }
       endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, pinned->second), url.host,
                                                        std::to_string(pinned->second));
@@ -157,45 +217,40 @@ class Request {
                              timer.async_wait(kTuple));
       if (raced.index() == 1) {
         SetTimeout(ex, budget, "resolving " + url.host, url.host);
-        co_return ex;
+        co_return nullptr;
       }
       auto [ec, results] = std::get<0>(std::move(raced));
       if (ec) {
         ex.kind = OutcomeKind::kDns;
         ex.phase = FetchPhase::kResolve;
         ex.detail = "cannot resolve " + url.host + ": " + ec.message();
-        co_return ex;
+        co_return nullptr;
       }
       endpoints = std::move(results);
     }
     timings_.resolve_ms = MsSince(resolve_start);
 
+    auto conn = std::make_unique<Connection>();
     if (url.scheme == "https") {
       std::string error;
-      auto context = fetcher_.TlsContext(settings_.tls, &error);
-      if (!context) {
+      conn->context = fetcher_.TlsContext(settings_.tls, &error);
+      if (!conn->context) {
         ex.kind = OutcomeKind::kTls;
         ex.phase = FetchPhase::kTlsHandshake;
         ex.detail = error;
-        co_return ex;
+        co_return nullptr;
       }
-      beast::ssl_stream<beast::tcp_stream> stream(executor, *context);
-      if (!co_await Connect(beast::get_lowest_layer(stream), endpoints, ex)) co_return ex;
-      if (!co_await Handshake(stream, url, ex)) co_return ex;
-      co_await Exchange_(stream, url, ex);
-      beast::error_code ignored;
-      beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *conn->context);
+      if (!co_await Connect(beast::get_lowest_layer(*conn->tls), endpoints, ex)) co_return nullptr;
+      if (!co_await Handshake(*conn->tls, url, ex)) co_return nullptr;
     } else {
-      beast::tcp_stream stream(executor);
-      if (!co_await Connect(stream, endpoints, ex)) co_return ex;
-      co_await Exchange_(stream, url, ex);
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      conn->plain = std::make_unique<beast::tcp_stream>(executor);
+      if (!co_await Connect(*conn->plain, endpoints, ex)) co_return nullptr;
     }
-    co_return ex;
+    conn->remote_address = ex.remote_address;
+    co_return conn;
   }
 
- private:
   // The time one phase (or one body read) may take: its own timeout or what
   // is left of request_timeout, whichever ends first. Which of the two binds
   // is decided here, when the deadline is set, so a timeout is charged to the
@@ -311,7 +366,8 @@ class Request {
     request.set(http::field::user_agent, settings_.user_agent);
     request.set(http::field::accept, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
     request.set(http::field::accept_encoding, "gzip, deflate, br");
-    request.set(http::field::connection, "close");
+    // No Connection header: HTTP/1.1 keeps the connection open by default,
+    // and it goes back to the pool if the response allows it.
 
     // One headers_timeout covers writing the request and reading the whole
     // header block: a server that takes the request but never answers, or
@@ -321,6 +377,7 @@ class Request {
     lowest.expires_at(headers_budget.deadline);
     if (auto [ec, n] = co_await http::async_write(stream, request, kTuple); ec) {
       SetTransportError(ex, ec, headers_budget, "sending the request");
+      ex.stale = IsClosedError(ec);
       co_return;
     }
 
@@ -330,6 +387,7 @@ class Request {
     parser.body_limit(settings_.limits.max_body);
     if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
       SetTransportError(ex, ec, headers_budget, "reading the response headers");
+      ex.stale = IsClosedError(ec) && !parser.got_some() && buffer.size() == 0;
       co_return;
     }
     timings_.headers_ms = MsSince(start);
@@ -339,6 +397,7 @@ class Request {
     if (auto it = header.find(http::field::location); it != header.end()) ex.location = std::string(it->value());
     if (IsRedirect(ex.status) && !ex.location.empty()) {
       ex.kind = OutcomeKind::kFetched;  // the caller follows it; the body is not needed
+      ex.reusable = co_await DrainRedirectBody(stream, buffer, parser);
       co_return;
     }
 
@@ -386,6 +445,39 @@ class Request {
     timings_.body_ms = MsSince(body_start);
     ex.body = decoder.TakeOutput();
     ex.kind = OutcomeKind::kFetched;
+    // parser.keep_alive() is false for a body that ended with the
+    // connection; bytes past the response would be an answer nobody asked for.
+    ex.reusable = parser.keep_alive() && buffer.size() == 0;
+  }
+
+  // Reads and drops the short body of a redirect so its connection can
+  // carry the next hop. A long, unsized or failing one is not worth it: the
+  // connection is closed instead. True when the connection may be reused.
+  template <typename Stream>
+  awaitable<bool> DrainRedirectBody(Stream& stream, beast::flat_buffer& buffer,
+                                    http::response_parser<DecodingBody>& parser) {
+    constexpr uint64_t kMaxDrain = 64 * 1024;
+    if (!parser.keep_alive()) co_return false;
+    if (!parser.is_done()) {
+      if (!parser.content_length() || *parser.content_length() > kMaxDrain) co_return false;
+      decode::ContentDecoder sink("", kMaxDrain);  // identity: counts and holds the bytes, then dropped
+      parser.get().body().decoder = &sink;
+      while (!parser.is_done()) {
+        const Budget idle_budget = Arm(FetchPhase::kBody, settings_.limits.body_idle_timeout);
+        beast::get_lowest_layer(stream).expires_at(idle_budget.deadline);
+        auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, kTuple);
+        if (ec && !parser.is_done()) co_return false;
+      }
+      parser.get().body().decoder = nullptr;
+    }
+    co_return buffer.size() == 0;
+  }
+
+  // The errors of a connection the server had already closed.
+  static bool IsClosedError(const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+           ec == ssl::error::stream_truncated;
   }
 
   // A body that cannot be decoded. Too large is too large whatever the
