@@ -323,3 +323,93 @@ TEST(ByteSize, ParsesUnits) {
 
 }  // namespace
 }  // namespace newshound
+
+namespace newshound {
+namespace {
+
+TEST(ConfigHeaders, CrawlerWideHeadersAreMergedWithSiteHeaders) {
+  auto config = LoadConfigString(R"(crawler:
+  headers:
+    Accept-Language: en
+    X-Team: crawl
+sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+    cookies: true
+    headers:
+      accept-language: ar
+      Referer: https://a.test/
+  - name: b
+    plugin: p
+    start_urls: [https://b.test/]
+)", "test.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(config->crawler.headers, (Headers{{"Accept-Language", "en"}, {"X-Team", "crawl"}}));
+  EXPECT_EQ(config->sites[0].headers,
+            (Headers{{"Accept-Language", "ar"}, {"X-Team", "crawl"}, {"Referer", "https://a.test/"}}));
+  EXPECT_TRUE(config->sites[0].cookies);
+  EXPECT_EQ(config->sites[1].headers, (Headers{{"Accept-Language", "en"}, {"X-Team", "crawl"}}));
+  EXPECT_FALSE(config->sites[1].cookies);
+}
+
+TEST(ConfigHeaders, ReservedHeaderNamesAreRefusedWithTheirPlace) {
+  for (const std::string name : {"Host", "content-length", "Connection", "Transfer-Encoding"}) {
+    auto config = LoadConfigString(R"(sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+    headers:
+      )" + name + R"(: x
+)", "test.yaml");
+    ASSERT_FALSE(config.ok()) << name;
+    EXPECT_NE(config.status().message().find("test.yaml:6:7: 'sites[0].headers." + name + "': the " + name +
+                                             " header is set by the fetcher and cannot be configured"),
+              std::string::npos)
+        << config.status().message();
+  }
+  auto crawler_wide = LoadConfigString(R"(crawler:
+  headers:
+    Host: x
+sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+)", "test.yaml");
+  ASSERT_FALSE(crawler_wide.ok());
+  EXPECT_NE(crawler_wide.status().message().find("test.yaml:3:5: 'crawler.headers.Host'"), std::string::npos)
+      << crawler_wide.status().message();
+}
+
+TEST(ConfigHeaders, BadNamesValuesAndTypesAreRefused) {
+  auto site = [](const std::string& headers) {
+    return LoadConfigString("sites:\n  - name: a\n    plugin: p\n    start_urls: [https://a.test/]\n" + headers,
+                            "test.yaml");
+  };
+  auto bad_name = site("    headers:\n      \"X Bad\": v\n");
+  ASSERT_FALSE(bad_name.ok());
+  EXPECT_NE(bad_name.status().message().find("test.yaml:6:7: 'sites[0].headers': 'X Bad' is not a valid HTTP header name"),
+            std::string::npos)
+      << bad_name.status().message();
+  auto bad_value = site("    headers:\n      X-A: \"one\\r\\nX-B: two\"\n");
+  ASSERT_FALSE(bad_value.ok());
+  EXPECT_NE(bad_value.status().message().find("test.yaml:6:12: 'sites[0].headers.X-A' must not contain CR, LF or NUL"),
+            std::string::npos)
+      << bad_value.status().message();
+  auto not_map = site("    headers: [a, b]\n");
+  ASSERT_FALSE(not_map.ok());
+  EXPECT_NE(not_map.status().message().find("'sites[0].headers' must be a mapping"), std::string::npos)
+      << not_map.status().message();
+  auto bad_cookies = site("    cookies: maybe\n");
+  ASSERT_FALSE(bad_cookies.ok());
+  EXPECT_NE(bad_cookies.status().message().find("test.yaml:5:14: 'sites[0].cookies' must be true or false"),
+            std::string::npos)
+      << bad_cookies.status().message();
+  auto crawler_cookies = LoadConfigString(
+      "crawler:\n  cookies: true\nsites:\n  - name: a\n    plugin: p\n    start_urls: [https://a.test/]\n", "test.yaml");
+  EXPECT_FALSE(crawler_cookies.ok());  // per site only
+}
+
+}  // namespace
+}  // namespace newshound

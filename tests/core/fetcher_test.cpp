@@ -26,6 +26,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "net/cookie_jar.h"
 #include "net/fetcher.h"
 #include "newshound/fetch.h"
 #include "test_support.h"
@@ -486,6 +487,12 @@ class RawServer {
     return !stop_.wait_for(lock, duration, [this] { return stopping_; });
   }
 
+  // The request heads received so far, one per connection, in order.
+  std::vector<std::string> heads() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return heads_;
+  }
+
   // False once the client has gone.
   static bool Send(int fd, std::string_view data) {
     return ::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
@@ -503,6 +510,10 @@ class RawServer {
         if (n <= 0) break;
         head.append(buffer, static_cast<size_t>(n));
       }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        heads_.push_back(head);
+      }
       script_(client, *this);
       ::close(client);
     }
@@ -515,6 +526,7 @@ class RawServer {
   std::mutex mutex_;
   std::condition_variable stop_;
   bool stopping_ = false;
+  std::vector<std::string> heads_;
 };
 
 // Settings whose every phase has a generous budget, so a test can make one
@@ -621,6 +633,110 @@ TEST(FetcherRaw, RefusedConnectionIsAConnectError) {
 TEST(FetcherRaw, OtherSchemesAreRefused) {
   FetchResult result = FetchOnce("ftp://127.0.0.1/", FetchSettings());
   EXPECT_EQ(result.kind, OutcomeKind::kRefusedScheme);
+}
+
+// The header lines of a recorded request head, "Name: value" each.
+std::vector<std::string> HeaderLines(const std::string& head) {
+  std::vector<std::string> lines;
+  size_t start = head.find("\r\n");
+  while (start != std::string::npos) {
+    const size_t end = head.find("\r\n", start + 2);
+    if (end == std::string::npos || end == start + 2) break;
+    lines.push_back(head.substr(start + 2, end - start - 2));
+    start = end;
+  }
+  return lines;
+}
+
+bool HasLine(const std::vector<std::string>& lines, const std::string& line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+RawServer::Script AnswerOk() {
+  return [](int fd, RawServer&) {
+    RawServer::Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nok");
+  };
+}
+
+TEST(FetcherRequest, ConfiguredHeadersAreSentAfterOursAndReplaceUserAgentAndAccept) {
+  RawServer server(AnswerOk());
+  FetchSettings settings = GenerousLimits();
+  settings.headers = {{"Accept-Language", "ar, en;q=0.5"}, {"X-Api-Key", "k123"}, {"accept", "text/html"}};
+  FetchResult result = FetchOnce(server.url("/page"), settings);
+  ASSERT_EQ(result.kind, OutcomeKind::kFetched) << result.detail;
+  const auto heads = server.heads();
+  ASSERT_EQ(heads.size(), 1u);
+  const auto lines = HeaderLines(heads[0]);
+  EXPECT_TRUE(HasLine(lines, "Accept-Language: ar, en;q=0.5")) << heads[0];
+  EXPECT_TRUE(HasLine(lines, "X-Api-Key: k123")) << heads[0];
+  EXPECT_TRUE(HasLine(lines, "User-Agent: newshound-test")) << heads[0];
+  // Ours replaced, not doubled.
+  int accepts = 0;
+  for (const auto& line : lines)
+    if (line.rfind("Accept:", 0) == 0 || line.rfind("accept:", 0) == 0) ++accepts;
+  EXPECT_EQ(accepts, 1) << heads[0];
+  EXPECT_TRUE(HasLine(lines, "accept: text/html") || HasLine(lines, "Accept: text/html")) << heads[0];
+  // After User-Agent.
+  const auto ua = std::find(lines.begin(), lines.end(), "User-Agent: newshound-test");
+  const auto key = std::find(lines.begin(), lines.end(), "X-Api-Key: k123");
+  EXPECT_LT(ua - lines.begin(), key - lines.begin()) << heads[0];
+
+  settings.headers = {{"User-Agent", "custom-agent/2"}};
+  result = FetchOnce(server.url("/page"), settings);
+  ASSERT_EQ(result.kind, OutcomeKind::kFetched) << result.detail;
+  const auto second = HeaderLines(server.heads().at(1));
+  EXPECT_TRUE(HasLine(second, "User-Agent: custom-agent/2")) << server.heads().at(1);
+  EXPECT_FALSE(HasLine(second, "User-Agent: newshound-test")) << server.heads().at(1);
+}
+
+TEST(FetcherCookies, CookieFromOutletServerIsSentWithTheNextRequest) {
+  test::TempDir root;
+  test::WriteFile(root.path() / "index.html", "<html><body>home</body></html>");
+  test::OutletServerOptions options;
+  options.root = root.path();
+  options.respond = {"/index.html=serve+Set-Cookie:sid=abc123; Path=/"};
+  test::OutletServer outlet(options);
+  RawServer recorder(AnswerOk());  // also 127.0.0.1: cookies ignore the port
+
+  FetchSettings settings = GenerousLimits();
+  settings.cookie_jar = std::make_shared<net::CookieJar>();
+  FetchResult first = FetchOnce(outlet.http_origin() + "/index.html", settings);
+  ASSERT_EQ(first.kind, OutcomeKind::kFetched) << first.detail;
+  EXPECT_EQ(first.Header("Set-Cookie"), "sid=abc123; Path=/");
+  FetchResult second = FetchOnce(recorder.url("/next"), settings);
+  ASSERT_EQ(second.kind, OutcomeKind::kFetched) << second.detail;
+  ASSERT_EQ(recorder.heads().size(), 1u);
+  EXPECT_TRUE(HasLine(HeaderLines(recorder.heads()[0]), "Cookie: sid=abc123")) << recorder.heads()[0];
+
+  // Without a jar nothing is kept or sent.
+  FetchSettings plain = GenerousLimits();
+  ASSERT_EQ(FetchOnce(outlet.http_origin() + "/index.html", plain).kind, OutcomeKind::kFetched);
+  ASSERT_EQ(FetchOnce(recorder.url("/next"), plain).kind, OutcomeKind::kFetched);
+  ASSERT_EQ(recorder.heads().size(), 2u);
+  EXPECT_EQ(recorder.heads()[1].find("Cookie:"), std::string::npos) << recorder.heads()[1];
+}
+
+TEST(FetcherCookies, RedirectCookieGoesWithTheNextHop) {
+  std::atomic<int> connections{0};
+  RawServer server([&connections](int fd, RawServer&) {
+    if (connections++ == 0) {
+      RawServer::Send(fd,
+                      "HTTP/1.1 302 Found\r\nLocation: /landing\r\nSet-Cookie: consent=yes; Path=/\r\n"
+                      "Set-Cookie: only_here=1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    } else {
+      RawServer::Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nok");
+    }
+  });
+  FetchSettings settings = GenerousLimits();
+  settings.cookie_jar = std::make_shared<net::CookieJar>();
+  FetchResult result = FetchOnce(server.url("/gate/start"), settings);
+  ASSERT_EQ(result.kind, OutcomeKind::kFetched) << result.detail;
+  EXPECT_EQ(result.final_url, server.url("/landing"));
+  const auto heads = server.heads();
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_EQ(heads[0].find("Cookie:"), std::string::npos) << heads[0];
+  // only_here has the default path /gate: not sent to /landing.
+  EXPECT_TRUE(HasLine(HeaderLines(heads[1]), "Cookie: consent=yes")) << heads[1];
 }
 
 }  // namespace

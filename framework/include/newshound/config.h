@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "newshound/status.h"
@@ -96,6 +97,12 @@ struct SiteConfig {
   int64_t max_pages = 10'000;           // max_pages: fetches budgeted for one run (0 = no limit)
   int max_depth = 20;                   // max_depth: link hops from a start URL
   std::string user_agent;               // user_agent: default crawler.user_agent
+  // headers: name -> value sent with every request of the site; merged over
+  // crawler.headers (a site entry replaces the crawler-wide one of the same
+  // name, case-insensitively). Names are HTTP tokens, values have no CR/LF;
+  // Host, Content-Length, Connection and Transfer-Encoding are refused.
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool cookies = false;                 // cookies: keep a cookie jar for the site (default off)
   std::string plugin_settings_json = "{}";  // plugin_settings: a map handed to the plugin
   PolitenessOptions politeness;         // politeness: default crawler-wide politeness
   RetryOptions retries;                 // retries: default crawler-wide retries
@@ -112,6 +119,7 @@ struct CrawlerConfig {
   Millis plugin_timeout{10'000};    // plugin_timeout: time budget of one plugin call on one page
   std::string plugin_dir;           // plugin_dir: where plugins are found (default: next to the binary)
   std::string user_agent = "newshound/0.1 (+https://github.com/newshound/newshound)";  // user_agent
+  std::vector<std::pair<std::string, std::string>> headers;  // headers: default extra request headers
   std::string log_level = "info";   // log_level: trace, debug, info, warn, error
   std::string output_jsonl = "out/articles.jsonl";  // output.jsonl: the articles file
   // network.resolve: "host:port" (or "host") -> "address[:port]", like curl's --resolve.

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,10 @@
 
 namespace newshound {
 
+namespace net {
+class CookieJar;  // framework/src/net/cookie_jar.h (internal to the core)
+}
+
 // Settings that shape requests to one site.
 struct FetchSettings {
   std::string user_agent;
@@ -25,6 +30,12 @@ struct FetchSettings {
   TlsOptions tls;
   // host:port (or host) -> address[:port]; see CrawlerConfig::resolve.
   std::map<std::string, std::string> resolve;
+  // Extra request headers (SiteConfig::headers), sent after User-Agent and
+  // Accept; a User-Agent or Accept here replaces the fetcher's own.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The site's cookie jar, shared by every copy of these settings (so by
+  // every request of the site); null: no cookies are stored or sent.
+  std::shared_ptr<net::CookieJar> cookie_jar;
 };
 
 struct FetchTimings {

@@ -192,6 +192,35 @@ class Loader {
               }}});
   }
 
+  // `headers:`: a mapping of header name to value, merged into `out` (an
+  // entry replaces one of the same name, case-insensitively).
+  void ReadHeaders(const YAML::Node& node, const std::string& path,
+                   std::vector<std::pair<std::string, std::string>>& out) const {
+    if (!node.IsMap()) Fail(node.Mark(), "'" + path + "' must be a mapping of header name to value");
+    static const std::set<std::string> kRefused = {"host", "content-length", "connection", "transfer-encoding"};
+    auto lower = [](std::string text) {
+      for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return text;
+    };
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string name = it->first.Scalar();
+      const std::string key = path + "." + name;
+      // RFC 9110 5.6.2 token.
+      const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+      });
+      if (!token) Fail(it->first.Mark(), "'" + path + "': '" + name + "' is not a valid HTTP header name");
+      if (kRefused.count(lower(name)))
+        Fail(it->first.Mark(), "'" + key + "': the " + name + " header is set by the fetcher and cannot be configured");
+      const std::string value = Scalar(it->second, key);
+      if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos)
+        Fail(it->second.Mark(), "'" + key + "' must not contain CR, LF or NUL");
+      auto same = std::find_if(out.begin(), out.end(), [&](const auto& h) { return lower(h.first) == lower(name); });
+      if (same != out.end()) same->second = value;
+      else out.emplace_back(name, value);
+    }
+  }
+
   void ReadPoliteness(const YAML::Node& node, const std::string& path, PolitenessOptions& p) const {
     ReadMap(node, path,
             {{"delay", [&](const YAML::Node& n, const std::string& k) { p.delay = Duration(n, k); }},
@@ -278,6 +307,7 @@ class Loader {
         {"plugin_dir", [&](const YAML::Node& n, const std::string& k) { config.crawler.plugin_dir = String(n, k); }},
         {"plugin_timeout", [&](const YAML::Node& n, const std::string& k) { config.crawler.plugin_timeout = Duration(n, k); }},
         {"user_agent", [&](const YAML::Node& n, const std::string& k) { config.crawler.user_agent = String(n, k); }},
+        {"headers", [&](const YAML::Node& n, const std::string& k) { ReadHeaders(n, k, config.crawler.headers); }},
         {"log_level", [&](const YAML::Node& n, const std::string& k) {
            const std::string level = String(n, k);
            static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
@@ -336,6 +366,7 @@ class Loader {
       site.robots = robots;
       site.tls = tls;
       site.limits = limits;
+      site.headers = config.crawler.headers;
       site.location = Where(site_node.Mark());
       FieldList fields = {
           {"name", [&](const YAML::Node& n, const std::string& k) { site.name = String(n, k); }},
@@ -351,6 +382,8 @@ class Loader {
           {"max_pages", [&](const YAML::Node& n, const std::string& k) { site.max_pages = Integer(n, k, 0, 1'000'000'000'000); }},
           {"max_depth", [&](const YAML::Node& n, const std::string& k) { site.max_depth = static_cast<int>(Integer(n, k, 0, 10'000)); }},
           {"user_agent", [&](const YAML::Node& n, const std::string& k) { site.user_agent = String(n, k); }},
+          {"headers", [&](const YAML::Node& n, const std::string& k) { ReadHeaders(n, k, site.headers); }},
+          {"cookies", [&](const YAML::Node& n, const std::string& k) { site.cookies = Bool(n, k); }},
           {"plugin_settings", [&](const YAML::Node& n, const std::string& k) {
              if (!n.IsMap()) Fail(n.Mark(), "'" + k + "' must be a mapping");
              site.plugin_settings_json = boost::json::serialize(ToJson(n, k));

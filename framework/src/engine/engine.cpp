@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "engine/frontier.h"
+#include "net/cookie_jar.h"
 #include "net/fetcher.h"
 #include "newshound/charset.h"
 #include "newshound/robots.h"
@@ -938,6 +939,10 @@ FetchSettings FetchSettingsFor(const Config& config, const SiteConfig& site) {
   settings.limits = site.limits;
   settings.tls = site.tls;
   settings.resolve = config.crawler.resolve;
+  settings.headers = site.headers;
+  // One jar per site for the whole crawl: the settings are built once per
+  // site and every request copies them, sharing the jar.
+  if (site.cookies) settings.cookie_jar = std::make_shared<net::CookieJar>();
   return settings;
 }
 

@@ -21,6 +21,7 @@
 #include <set>
 
 #include "decode/content_encoding.h"
+#include "net/cookie_jar.h"
 #include "newshound/url.h"
 
 namespace newshound::net {
@@ -366,6 +367,13 @@ class Request {
     request.set(http::field::user_agent, settings_.user_agent);
     request.set(http::field::accept, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
     request.set(http::field::accept_encoding, "gzip, deflate, br");
+    // Configured headers (names and values checked by the config loader);
+    // set() replaces a User-Agent or Accept of ours.
+    for (const auto& [name, value] : settings_.headers) request.set(name, value);
+    if (settings_.cookie_jar) {
+      const std::string cookies = settings_.cookie_jar->CookieHeader(url, std::chrono::system_clock::now());
+      if (!cookies.empty()) request.set(http::field::cookie, cookies);
+    }
     // No Connection header: HTTP/1.1 keeps the connection open by default,
     // and it goes back to the pool if the response allows it.
 
@@ -394,6 +402,13 @@ class Request {
     const auto& header = parser.get();
     ex.status = static_cast<int>(header.result_int());
     for (const auto& field : header) ex.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    // Stored before anything else happens, so a redirect's cookies go with
+    // the next hop.
+    if (settings_.cookie_jar) {
+      const auto now = std::chrono::system_clock::now();
+      for (const auto& field : header)
+        if (field.name() == http::field::set_cookie) settings_.cookie_jar->SetCookie(url, field.value(), now);
+    }
     if (auto it = header.find(http::field::location); it != header.end()) ex.location = std::string(it->value());
     if (IsRedirect(ex.status) && !ex.location.empty()) {
       ex.kind = OutcomeKind::kFetched;  // the caller follows it; the body is not needed
