@@ -41,9 +41,9 @@ bool IsPublicSuffix(const std::string& domain) {
 
 // The path of a request target, without its query.
 std::string RequestPath(const std::string& target) {
-  std::string path = target.substr(0, target.find('?'));
-  if (path.empty() || path.front() != '/') path = "/";
-  return path;
+  const size_t end = std::min(target.find('?'), target.size());
+  if (end == 0 || target.front() != '/') return "/";
+  return target.substr(0, end);
 }
 
 // RFC 6265 5.1.4.
