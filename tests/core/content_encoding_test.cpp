@@ -3,6 +3,8 @@
 // crash).
 #include "decode/content_encoding.h"
 
+#include "compress.h"
+
 #include <brotli/encode.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -17,38 +19,11 @@ namespace {
 // --- Encoders for the test data ------------------------------------------------
 
 // windowBits as zlib takes them: 16+15 gzip, 15 zlib, -15 raw deflate.
-std::string Deflate(std::string_view data, int window_bits, int level = 6) {
-  z_stream z{};
-  if (deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2");
-  }
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate");
-  return out;
-}
-
-std::string Gzip(std::string_view data) { return Deflate(data, 16 + 15); }
-std::string Zlib(std::string_view data) { return Deflate(data, 15); }
-std::string RawDeflate(std::string_view data) { return Deflate(data, -15); }
-
-std::string Brotli(std::string_view data) {
-  std::string out(BrotliEncoderMaxCompressedSize(data.size()) + 16, '\0');
-  size_t size = out.size();
-  if (!BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, data.size(),
-                             reinterpret_cast<const uint8_t*>(data.data()), &size,
-                             reinterpret_cast<uint8_t*>(out.data()))) {
-    throw std::runtime_error("BrotliEncoderCompress");
-  }
-  out.resize(size);
-  return out;
-}
+using test::Brotli;
+using test::Deflate;
+using test::Gzip;
+using test::RawDeflate;
+using test::Zlib;
 
 // gzip of `size` zero bytes, compressed a piece at a time: a bomb without
 // holding its decoded size in memory.

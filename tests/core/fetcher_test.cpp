@@ -29,6 +29,7 @@
 #include "net/cookie_jar.h"
 #include "net/fetcher.h"
 #include "newshound/fetch.h"
+#include "compress.h"
 #include "test_support.h"
 
 namespace newshound {
@@ -169,33 +170,6 @@ TEST_F(FetcherTest, Http_BodyOverMaxBodyIsTooLarge) {
 
 // --- Content codings ------------------------------------------------------------
 
-std::string GzipOf(std::string_view data) {
-  z_stream z{};
-  if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("deflateInit2");
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate");
-  return out;
-}
-
-std::string BrotliOf(std::string_view data) {
-  std::string out(BrotliEncoderMaxCompressedSize(data.size()) + 16, '\0');
-  size_t size = out.size();
-  if (!BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, data.size(),
-                             reinterpret_cast<const uint8_t*>(data.data()), &size,
-                             reinterpret_cast<uint8_t*>(out.data()))) {
-    throw std::runtime_error("BrotliEncoderCompress");
-  }
-  out.resize(size);
-  return out;
-}
-
 // An article page that compresses well, but not trivially.
 std::string ArticleHtml() {
   static const char* kWords[] = {"Rabat", "minister", "said", "on", "Tuesday", "الرباط", "the", "council",
@@ -229,9 +203,9 @@ class ContentCodingTest : public ::testing::Test {
     test::WriteFile(root_.path() / "small.html", small);
     // Served below with a Content-Encoding the bytes do not match.
     test::WriteFile(root_.path() / "plain.html", "<html><body>not compressed at all</body></html>");
-    test::WriteFile(root_.path() / "cut.html", GzipOf(article_).substr(0, 2000));
+    test::WriteFile(root_.path() / "cut.html", test::Gzip(article_).substr(0, 2000));
     // The server applied gzip, then br.
-    test::WriteFile(root_.path() / "layered.html", BrotliOf(GzipOf(article_)));
+    test::WriteFile(root_.path() / "layered.html", test::Brotli(test::Gzip(article_)));
   }
 
   std::unique_ptr<test::OutletServer> Start(test::OutletServerOptions options) {
