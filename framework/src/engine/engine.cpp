@@ -78,20 +78,20 @@ std::string Sha256Hex(std::string_view data) {
   return out;
 }
 
-// Media types handed to plugins; anything else is fetched but not parsed.
-bool IsParseable(const std::string& content_type) {
-  std::string type = content_type.substr(0, content_type.find(';'));
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
-  return type.empty() || type == "text/html" || type == "application/xhtml+xml" || type == "text/xml" ||
-         type == "application/xml" || type == "application/rss+xml" || type == "application/atom+xml";
-}
-
+// The media type of a Content-Type value, lower case, without parameters;
+// a missing one is taken as HTML.
 std::string MediaType(const std::string& content_type) {
   std::string type = content_type.substr(0, content_type.find(';'));
   for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   return type.empty() ? "text/html" : type;
+}
+
+// Media types handed to plugins; anything else is fetched but not parsed.
+bool IsParseable(const std::string& content_type) {
+  const std::string type = MediaType(content_type);
+  return type == "text/html" || type == "application/xhtml+xml" || type == "text/xml" ||
+         type == "application/xml" || type == "application/rss+xml" || type == "application/atom+xml";
 }
 
 std::string ResolvePluginDir(const Config& config, const RunOptions& options) {
