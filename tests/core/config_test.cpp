@@ -97,6 +97,74 @@ TEST(Config, BadDurationIsAnError) {
       << config.status().message();
 }
 
+TEST(Config, UrlNormalizationDefaultsDropTrackingParametersAndDoNotSort) {
+  auto config = Load(kMinimal);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const NormalizeOptions& options = config->sites[0].url_normalization;
+  EXPECT_EQ(options.drop_query_params, NormalizeOptions().drop_query_params);
+  EXPECT_FALSE(options.sort_query);
+  EXPECT_EQ(*NormalizeUrl("https://a.test/?utm_source=x&id=1", options), "https://a.test/?id=1");
+}
+
+TEST(Config, UrlNormalizationIsInheritedAndASiteListReplacesIt) {
+  auto config = Load(R"(url_normalization:
+  drop_query_params: [utm_*, sid]
+  sort_query: true
+sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+  - name: b
+    plugin: p
+    start_urls: [https://b.test/]
+    url_normalization: {drop_query_params: [jsessionid]}
+  - name: c
+    plugin: p
+    start_urls: [https://c.test/]
+    url_normalization: {drop_query_params: [], sort_query: false}
+)");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->sites[0].url_normalization.drop_query_params, (std::vector<std::string>{"utm_*", "sid"}));
+  EXPECT_TRUE(config->sites[0].url_normalization.sort_query);
+  EXPECT_EQ(config->sites[1].url_normalization.drop_query_params, std::vector<std::string>{"jsessionid"});
+  EXPECT_TRUE(config->sites[1].url_normalization.sort_query);  // not given: inherited
+  EXPECT_TRUE(config->sites[2].url_normalization.drop_query_params.empty());
+  EXPECT_FALSE(config->sites[2].url_normalization.sort_query);
+}
+
+TEST(Config, UrlNormalizationDropQueryParamsMustBeAListNamingFileLineColumn) {
+  auto config = Load(R"(sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+    url_normalization:
+      drop_query_params: utm_*
+)");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find(
+                "test.yaml:6:26: 'sites[0].url_normalization.drop_query_params' must be a list of parameter names"),
+            std::string::npos)
+      << config.status().message();
+}
+
+TEST(Config, UrlNormalizationRejectsBadPatternsSortQueryAndUnknownKeys) {
+  auto bad_pattern = Load("url_normalization:\n  drop_query_params: [a=b]\n" + std::string(kMinimal));
+  ASSERT_FALSE(bad_pattern.ok());
+  EXPECT_NE(bad_pattern.status().message().find("test.yaml:2:23: 'url_normalization.drop_query_params[0]' must be"),
+            std::string::npos)
+      << bad_pattern.status().message();
+  auto bad_bool = Load("url_normalization:\n  sort_query: sometimes\n" + std::string(kMinimal));
+  ASSERT_FALSE(bad_bool.ok());
+  EXPECT_NE(bad_bool.status().message().find("test.yaml:2:15: 'url_normalization.sort_query' must be true or false"),
+            std::string::npos)
+      << bad_bool.status().message();
+  auto unknown = Load("url_normalization:\n  drop_params: [x]\n" + std::string(kMinimal));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("test.yaml:2:3: unknown key 'url_normalization.drop_params'"),
+            std::string::npos)
+      << unknown.status().message();
+}
+
 TEST(Config, InsecureTlsOnlyPerSite) {
   auto config = Load("tls:\n  insecure: true\n" + std::string(kMinimal));
   ASSERT_FALSE(config.ok());
@@ -142,6 +210,54 @@ TEST(Config, ExpandsEnvironmentVariablesWithDefaults) {
                                           "NEWSHOUND_TEST_UNSET is not set"),
             std::string::npos)
       << unset.status().message();
+}
+
+TEST(Config, DnsDefaultsToSystemServersFiveMinuteMaxTtlAndThirtySecondNegativeTtl) {
+  auto config = Load(kMinimal);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_TRUE(config->crawler.dns.servers.empty());
+  EXPECT_EQ(config->crawler.dns.max_ttl, Millis(300'000));
+  EXPECT_EQ(config->crawler.dns.negative_ttl, Millis(30'000));
+}
+
+TEST(Config, DnsKeysAreReadUnderNetwork) {
+  auto config = Load(R"(network:
+  dns_servers: ["127.0.0.1:5353", "192.0.2.53", "[::1]:53", "::1"]
+  dns_max_ttl: 1m
+  dns_negative_ttl: 0
+)" + std::string(kMinimal));
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->crawler.dns.servers,
+            (std::vector<std::string>{"127.0.0.1:5353", "192.0.2.53", "[::1]:53", "::1"}));
+  EXPECT_EQ(config->crawler.dns.max_ttl, Millis(60'000));
+  EXPECT_EQ(config->crawler.dns.negative_ttl, Millis(0));
+}
+
+TEST(Config, DnsServerMustBeAnAddressWithOptionalPort) {
+  for (const char* value : {"dns.example.test", "127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:x", "[::1]x", "1.2.3"}) {
+    auto config = Load(std::string("network:\n  dns_servers: [\"127.0.0.1\", \"") + value + "\"]\n" + kMinimal);
+    ASSERT_FALSE(config.ok()) << value;
+    EXPECT_NE(config.status().message().find("test.yaml:2:30: 'network.dns_servers[1]' must be an IP address with an "
+                                             "optional port"),
+              std::string::npos)
+        << value << ": " << config.status().message();
+  }
+  auto scalar = Load("network:\n  dns_servers: 127.0.0.1\n" + std::string(kMinimal));
+  ASSERT_FALSE(scalar.ok());
+  EXPECT_NE(scalar.status().message().find("test.yaml:2:16: 'network.dns_servers' must be a list"), std::string::npos)
+      << scalar.status().message();
+}
+
+TEST(Config, DnsTtlMustBeADuration) {
+  auto config = Load("network:\n  dns_max_ttl: forever\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:2:16: 'network.dns_max_ttl' must be a duration"),
+            std::string::npos)
+      << config.status().message();
+  auto negative = Load("network:\n  dns_negative_ttl: -5s\n" + std::string(kMinimal));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("test.yaml:2:21: 'network.dns_negative_ttl'"), std::string::npos)
+      << negative.status().message();
 }
 
 TEST(Config, PluginSettingsBecomeJson) {
@@ -409,6 +525,116 @@ TEST(ConfigHeaders, BadNamesValuesAndTypesAreRefused) {
   auto crawler_cookies = LoadConfigString(
       "crawler:\n  cookies: true\nsites:\n  - name: a\n    plugin: p\n    start_urls: [https://a.test/]\n", "test.yaml");
   EXPECT_FALSE(crawler_cookies.ok());  // per site only
+}
+
+// `proxy:` (crawler-wide and per site): http://[user:password@]host:port.
+Result<Config> LoadWithProxies(const std::string& crawler_proxy, const std::string& site_b_proxy) {
+  return LoadConfigString("crawler:\n  proxy: " + crawler_proxy +
+                              "\nsites:\n  - name: a\n    plugin: p\n    start_urls: [https://a.test/]\n"
+                              "  - name: b\n    plugin: p\n    start_urls: [https://b.test/]\n    proxy: " +
+                              site_b_proxy + "\n",
+                          "test.yaml");
+}
+
+TEST(ConfigProxy, NoProxyByDefault) {
+  auto config = Load(kMinimal);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_FALSE(config->crawler.proxy.enabled());
+  EXPECT_FALSE(config->sites[0].proxy.enabled());
+  EXPECT_EQ(config->sites[0].proxy.Masked(), "none");
+}
+
+TEST(ConfigProxy, CrawlerWideProxyIsInheritedAndASiteOverridesOrTurnsItOff) {
+  auto config = LoadWithProxies("http://crawler:s3cret@Proxy.Test:3128", "http://10.0.0.1:8080/");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const ProxyOptions& a = config->sites[0].proxy;
+  EXPECT_EQ(a.host, "proxy.test");
+  EXPECT_EQ(a.port, 3128);
+  EXPECT_EQ(a.user, "crawler");
+  EXPECT_EQ(a.password, "s3cret");
+  const ProxyOptions& b = config->sites[1].proxy;
+  EXPECT_EQ(b.host, "10.0.0.1");
+  EXPECT_EQ(b.port, 8080);
+  EXPECT_TRUE(b.user.empty());
+  EXPECT_TRUE(b.password.empty());
+  for (const std::string off : {"none", "\"\"", "~"}) {
+    auto turned_off = LoadWithProxies("http://proxy.test:3128", off);
+    ASSERT_TRUE(turned_off.ok()) << off << ": " << turned_off.status().message();
+    EXPECT_TRUE(turned_off->sites[0].proxy.enabled());
+    EXPECT_FALSE(turned_off->sites[1].proxy.enabled()) << off;
+  }
+}
+
+TEST(ConfigProxy, MaskedFormNeverShowsThePassword) {
+  auto config = LoadWithProxies("http://crawler:s3cret@proxy.test:3128", "http://only-user@[::1]:3128");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->sites[0].proxy.Masked(), "http://crawler:***@proxy.test:3128");
+  EXPECT_EQ(config->sites[0].proxy.Address(), "proxy.test:3128");
+  EXPECT_EQ(config->sites[1].proxy.host, "::1");
+  EXPECT_EQ(config->sites[1].proxy.Masked(), "http://only-user@[::1]:3128");
+}
+
+TEST(ConfigProxy, UserAndPasswordArePercentDecodedAndAnAtSignMayStayInThePassword) {
+  auto proxy = ParseProxyUrl("http://us%40er:p%3Aw@rd@proxy.test:3128");
+  ASSERT_TRUE(proxy.ok()) << proxy.status().message();
+  EXPECT_EQ(proxy->user, "us@er");
+  EXPECT_EQ(proxy->password, "p:w@rd");
+  EXPECT_EQ(proxy->host, "proxy.test");
+}
+
+TEST(ConfigProxy, PasswordCanComeFromTheEnvironment) {
+  ::setenv("NEWSHOUND_TEST_PROXY_PASSWORD", "from-env", 1);
+  ::unsetenv("NEWSHOUND_TEST_PROXY_UNSET");
+  auto config = LoadWithProxies("http://crawler:${NEWSHOUND_TEST_PROXY_PASSWORD}@proxy.test:3128",
+                                "${NEWSHOUND_TEST_PROXY_UNSET:-none}");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->sites[0].proxy.password, "from-env");
+  EXPECT_FALSE(config->sites[1].proxy.enabled());
+}
+
+TEST(ConfigProxy, OnlyTheHttpSchemeIsAcceptedAndTheErrorMasksThePassword) {
+  auto https = LoadWithProxies("https://crawler:topsecret@proxy.test:3128", "none");
+  ASSERT_FALSE(https.ok());
+  const std::string message = https.status().message();
+  EXPECT_NE(message.find("test.yaml:2:10: 'crawler.proxy' only http:// proxies are supported"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("'https://crawler:***@proxy.test:3128'"), std::string::npos) << message;
+  EXPECT_EQ(message.find("topsecret"), std::string::npos) << message;
+
+  auto socks = LoadWithProxies("none", "socks5://proxy.test:1080");
+  ASSERT_FALSE(socks.ok());
+  EXPECT_NE(socks.status().message().find("test.yaml:10:12: 'sites[1].proxy' only http:// proxies are supported"),
+            std::string::npos)
+      << socks.status().message();
+}
+
+TEST(ConfigProxy, MissingPortOrHostAndOtherMalformedUrlsAreRefused) {
+  const std::pair<const char*, const char*> kCases[] = {
+      {"http://proxy.test", "needs a port"},
+      {"http://crawler:topsecret@proxy.test", "needs a port"},
+      {"http://proxy.test:", "needs a port"},
+      {"http://:3128", "has no host"},
+      {"http://crawler:topsecret@:3128", "has no host"},
+      {"proxy.test:3128", "must be a URL http://[user:password@]host:port"},
+      {"http://proxy.test:0", "needs a port from 1 to 65535"},
+      {"http://proxy.test:70000", "needs a port from 1 to 65535"},
+      {"http://proxy.test:31x8", "needs a port from 1 to 65535"},
+      {"http://proxy.test:3128/path", "must not have a path, query or fragment"},
+      {"http://pro xy.test:3128", "has an invalid host name"},
+      {"http://crawler:top%zzsecret@proxy.test:3128", "has a bad %-escape"},
+  };
+  for (const auto& [value, error] : kCases) {
+    auto config = LoadWithProxies(std::string("\"") + value + "\"", "none");
+    ASSERT_FALSE(config.ok()) << value;
+    const std::string message = config.status().message();
+    EXPECT_NE(message.find("test.yaml:2:10: 'crawler.proxy' " + std::string(error)), std::string::npos)
+        << value << ": " << message;
+    EXPECT_EQ(message.find("topsecret"), std::string::npos) << message;
+  }
+  auto not_scalar = LoadWithProxies("[a, b]", "none");
+  ASSERT_FALSE(not_scalar.ok());
+  EXPECT_NE(not_scalar.status().message().find("'crawler.proxy' must be a scalar"), std::string::npos)
+      << not_scalar.status().message();
 }
 
 }  // namespace

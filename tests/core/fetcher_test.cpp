@@ -944,5 +944,98 @@ TEST_F(PoolTest, Pool_RedirectToTheSameOriginReusesTheConnection) {
   EXPECT_EQ(log[0].conn_id, log[1].conn_id);
 }
 
+// Conditional GET and redirects handed back to the caller: one request with
+// RequestOptions through the same fetcher and pool.
+class RequestOptionsTest : public PoolTest {
+ protected:
+  FetchResult FetchWith(const std::string& url, net::RequestOptions options) {
+    FetchResult result;
+    boost::asio::co_spawn(
+        io_, [&]() -> boost::asio::awaitable<void> { result = co_await fetcher_.Fetch(url, Settings(), options); },
+        boost::asio::detached);
+    io_.run();
+    io_.restart();
+    return result;
+  }
+};
+
+TEST_F(RequestOptionsTest, ConditionalGet_MatchingEtagIsNotModifiedWithoutABody) {
+  Start();
+  FetchResult first = FetchOne(Url("/index.html"), Settings());
+  ASSERT_EQ(first.kind, OutcomeKind::kFetched) << first.detail;
+  const Validators validators = first.validators();
+  ASSERT_FALSE(validators.etag.empty());
+  ASSERT_FALSE(validators.last_modified.empty());
+
+  net::RequestOptions options;
+  options.validators.etag = validators.etag;
+  FetchResult again = FetchWith(Url("/index.html"), options);
+  EXPECT_EQ(again.kind, OutcomeKind::kNotModified) << again.detail;
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_FALSE(again.ok());
+  EXPECT_EQ(again.validators().etag, validators.etag);  // a 304 repeats the validators
+  auto log = server_->ReadLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[1].status, 304);
+}
+
+TEST_F(RequestOptionsTest, ConditionalGet_LastModifiedAloneIsSentAsIfModifiedSince) {
+  Start();
+  FetchResult first = FetchOne(Url("/index.html"), Settings());
+  ASSERT_EQ(first.kind, OutcomeKind::kFetched) << first.detail;
+  net::RequestOptions options;
+  options.validators.last_modified = first.validators().last_modified;
+  FetchResult again = FetchWith(Url("/index.html"), options);
+  EXPECT_EQ(again.kind, OutcomeKind::kNotModified) << again.detail;
+  EXPECT_EQ(server_->ReadLog().back().status, 304);
+}
+
+TEST_F(RequestOptionsTest, ConditionalGet_AChangedPageComesWholeWithNewValidators) {
+  Start();
+  FetchResult first = FetchOne(Url("/index.html"), Settings());
+  ASSERT_EQ(first.kind, OutcomeKind::kFetched) << first.detail;
+  test::WriteFile(root_.path() / "index.html", "<html><body>home, edited</body></html>");
+  net::RequestOptions options;
+  options.validators = first.validators();
+  FetchResult again = FetchWith(Url("/index.html"), options);
+  ASSERT_EQ(again.kind, OutcomeKind::kFetched) << again.detail;
+  EXPECT_EQ(again.body, "<html><body>home, edited</body></html>");
+  EXPECT_NE(again.validators().etag, first.validators().etag);
+}
+
+TEST_F(RequestOptionsTest, ConditionalGet_A304NobodyAskedForIsAnHttpError) {
+  Start({"/index.html=304"});
+  FetchResult result = FetchOne(Url("/index.html"), Settings());
+  EXPECT_EQ(result.kind, OutcomeKind::kHttpError);
+  EXPECT_EQ(result.status, 304);
+}
+
+TEST_F(RequestOptionsTest, ConditionalGet_ValidatorsGoWithTheFirstHopOnly) {
+  // The validators are those of the URL asked for; sending them to where it
+  // redirects would compare them with another resource's.
+  Start({"/old.html=301+Location:/index.html"});
+  FetchResult first = FetchOne(Url("/index.html"), Settings());
+  net::RequestOptions options;
+  options.validators = first.validators();
+  FetchResult result = FetchWith(Url("/old.html"), options);
+  ASSERT_EQ(result.kind, OutcomeKind::kFetched) << result.detail;
+  EXPECT_EQ(server_->ReadLog().back().status, 200);
+}
+
+TEST_F(RequestOptionsTest, Redirects_NotFollowedWhenAskedComeBackWithTheirLocation) {
+  Start({"/old.html=302+Location:/news/"});
+  net::RequestOptions options;
+  options.follow_redirects = false;
+  FetchResult result = FetchWith(Url("/old.html"), options);
+  EXPECT_TRUE(result.is_redirect());
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.status, 302);
+  EXPECT_EQ(result.redirect_location, "/news/");
+  EXPECT_EQ(result.final_url, Url("/old.html"));
+  EXPECT_EQ(server_->ReadLog().size(), 1u);  // the target was not requested
+}
+
 }  // namespace
 }  // namespace newshound

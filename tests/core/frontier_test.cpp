@@ -15,13 +15,6 @@ CrawlItem Item(std::string url, std::string host, Priority priority = Priority::
   return item;
 }
 
-TEST(Frontier, SeenUrlsEnterOnce) {
-  Frontier frontier;
-  EXPECT_TRUE(frontier.MarkSeen("https://a.test/"));
-  EXPECT_FALSE(frontier.MarkSeen("https://a.test/"));
-  EXPECT_EQ(frontier.seen_count(), 1u);
-}
-
 TEST(Frontier, ListingPagesLeaveBeforeArticles) {
   Frontier frontier;
   HostPolicy policy{milliseconds(0), 10};

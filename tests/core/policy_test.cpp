@@ -1,6 +1,8 @@
-// Retry/backoff and adaptive throttle: pure policies, driven without clocks.
+// Retry/backoff, adaptive throttle and redirects: pure policies, driven
+// without clocks.
 #include <gtest/gtest.h>
 
+#include "policy/redirect_policy.h"
 #include "policy/retry_policy.h"
 #include "policy/throttle.h"
 
@@ -121,6 +123,54 @@ TEST(Throttle, ConfiguredDelayAndCrawlDelayAreFloors) {
   EXPECT_EQ(throttle.delay(), milliseconds(500));
   throttle.RaiseFloor(milliseconds(2000));
   EXPECT_EQ(throttle.delay(), milliseconds(2000));
+}
+
+}  // namespace
+}  // namespace newshound::policy
+
+// Redirect decisions (policy/redirect_policy.h): the same rules inside one
+// request and hop by hop through the frontier.
+namespace newshound::policy {
+namespace {
+
+TEST(Redirect, OnlyTheFiveRedirectStatusesAreFollowed) {
+  for (int status : {301, 302, 303, 307, 308}) EXPECT_TRUE(IsRedirectStatus(status)) << status;
+  for (int status : {200, 300, 304, 305, 306, 309, 404}) EXPECT_FALSE(IsRedirectStatus(status)) << status;
+}
+
+TEST(Redirect, LocationIsResolvedAgainstTheLastHop) {
+  auto decision = DecideRedirect({"http://a.test/x/one", "http://b.test/y/two"}, "../z#frag", 10);
+  ASSERT_TRUE(decision.follow) << decision.detail;
+  EXPECT_EQ(decision.target, "http://b.test/z");
+}
+
+TEST(Redirect, ATargetAlreadyInTheChainIsALoopEvenInAnotherSpelling) {
+  auto decision = DecideRedirect({"http://a.test/one", "http://a.test/two"}, "HTTP://A.TEST:80/one", 10);
+  EXPECT_FALSE(decision.follow);
+  EXPECT_EQ(decision.outcome, OutcomeKind::kRedirectLoop);
+  EXPECT_NE(decision.detail.find("http://a.test/two"), std::string::npos) << decision.detail;
+}
+
+TEST(Redirect, MaxRedirectsCountsTheHopsAfterTheFirstRequest) {
+  std::vector<std::string> hops = {"http://a.test/0"};
+  for (int i = 1; i <= 3; ++i) {
+    auto decision = DecideRedirect(hops, "/" + std::to_string(i), 3);
+    ASSERT_TRUE(decision.follow) << "hop " << i << ": " << decision.detail;
+    hops.push_back(decision.target);
+  }
+  auto decision = DecideRedirect(hops, "/4", 3);
+  EXPECT_FALSE(decision.follow);
+  EXPECT_EQ(decision.outcome, OutcomeKind::kTooManyRedirects);
+  EXPECT_FALSE(DecideRedirect({"http://a.test/"}, "/elsewhere", 0).follow);
+}
+
+TEST(Redirect, OnlyHttpAndHttpsTargetsAreFollowed) {
+  for (const char* location : {"ftp://a.test/file", "javascript:alert(1)", "mailto:x@a.test", "data:text/html,x"}) {
+    auto decision = DecideRedirect({"https://a.test/"}, location, 10);
+    EXPECT_FALSE(decision.follow) << location;
+    EXPECT_EQ(decision.outcome, OutcomeKind::kRefusedScheme) << location;
+  }
+  EXPECT_TRUE(DecideRedirect({"https://a.test/"}, "http://a.test/", 10).follow);  // a downgrade is still http(s)
 }
 
 }  // namespace

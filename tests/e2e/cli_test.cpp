@@ -145,5 +145,80 @@ TEST(Cli, FetchShowsTheWholeAnswerWithTheSiteSettings) {
   EXPECT_NE(untrusted.out.find("unknown CA"), std::string::npos) << untrusted.out;
 }
 
+TEST(Cli, UrlParsePrintsTheWhatwgSerializationPerInputAndExits0WhenAllAreValid) {
+  CliRun run = RunCli({"url", "parse", "HTTP://0x7f.1/a/./b/../c", "https://bücher.example/?q=a b#top",
+                       "mailto:Desk@Example.TEST", "http://[0:0::1]:80/"});
+  EXPECT_EQ(run.status.exit_code, 0) << run.status.ToString() << run.err;
+  EXPECT_EQ(run.out,
+            "http://127.0.0.1/a/c\n"
+            "https://xn--bcher-kva.example/?q=a%20b#top\n"
+            "mailto:Desk@Example.TEST\n"
+            "http://[::1]/\n");
+}
+
+TEST(Cli, UrlParsePrintsAnErrorLineNamingAnInvalidInputAndExits1) {
+  CliRun run = RunCli({"url", "parse", "http://1.2.3.4.5/", "https://a.test/", "/relative"});
+  EXPECT_EQ(run.status.exit_code, 1) << run.status.ToString();
+  EXPECT_EQ(run.out,
+            "error: invalid URL 'http://1.2.3.4.5/': invalid IPv4 address\n"
+            "https://a.test/\n"
+            "error: invalid URL '/relative': relative URL without a base\n");
+}
+
+TEST(Cli, UrlParseResolvesAgainstABase) {
+  CliRun run = RunCli({"url", "parse", "--base", "https://a.test/b/c?q", "../x", "?y", "#z"});
+  EXPECT_EQ(run.status.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "https://a.test/x\nhttps://a.test/b/c?y\nhttps://a.test/b/c?q#z\n");
+}
+
+TEST(Cli, UrlResolveFollowsALinkAsTheCrawlerDoes) {
+  CliRun run = RunCli({"url", "resolve", "https://a.test/news/world/", "../sport/a b.html#comments"});
+  EXPECT_EQ(run.status.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "https://a.test/news/sport/a%20b.html\n");
+  CliRun refused = RunCli({"url", "resolve", "https://a.test/", "javascript:void(0)"});
+  EXPECT_EQ(refused.status.exit_code, 1);
+  EXPECT_EQ(refused.out, "error: unsupported link 'javascript:void(0)': only http and https are crawled\n");
+}
+
+TEST(Cli, UrlNormalizeUsesTheDefaultsWithoutAConfig) {
+  CliRun run = RunCli({"url", "normalize", "HTTPS://A.test:443/%7euser/./x?utm_source=rss&b=2&a=1#f", "ftp://a.test/"});
+  EXPECT_EQ(run.status.exit_code, 1) << run.status.ToString();
+  EXPECT_EQ(run.out,
+            "https://a.test/~user/x?b=2&a=1\n"
+            "error: unsupported URL 'ftp://a.test/': only http and https are crawled\n");
+}
+
+TEST(Cli, UrlNormalizeUsesTheRulesOfTheSite) {
+  test::TempDir dir;
+  const auto config = dir.path() / "c.yaml";
+  test::WriteFile(config, R"(url_normalization:
+  drop_query_params: [utm_*, jsessionid]
+sites:
+  - name: a
+    plugin: p
+    start_urls: [https://a.test/]
+  - name: b
+    plugin: p
+    start_urls: [https://b.test/]
+    url_normalization: {drop_query_params: [sid], sort_query: true}
+)");
+  const std::string url = "https://b.test/x;jsessionid=1?utm_source=y&sid=2&z=1&c=3";
+  CliRun by_host = RunCli({"url", "normalize", "--config", config.string(), url});
+  EXPECT_EQ(by_host.status.exit_code, 0) << by_host.err;
+  EXPECT_EQ(by_host.out, "https://b.test/x;jsessionid=1?c=3&utm_source=y&z=1\n");
+  CliRun by_name = RunCli({"url", "normalize", "--config", config.string(), "--site", "a", url});
+  EXPECT_EQ(by_name.status.exit_code, 0) << by_name.err;
+  EXPECT_EQ(by_name.out, "https://b.test/x?sid=2&z=1&c=3\n");
+  CliRun no_site = RunCli({"url", "normalize", "--config", config.string(), "--site", "nope", url});
+  EXPECT_EQ(no_site.status.exit_code, 1);
+  EXPECT_NE(no_site.err.find("no site named 'nope'"), std::string::npos) << no_site.err;
+}
+
+TEST(Cli, UrlWithoutAnActionIsAUsageError) {
+  EXPECT_EQ(RunCli({"url"}).status.exit_code, 2);
+  EXPECT_EQ(RunCli({"url", "resolve", "https://a.test/"}).status.exit_code, 2);
+  EXPECT_EQ(RunCli({"url", "normalize", "--site", "a", "https://a.test/"}).status.exit_code, 2);
+}
+
 }  // namespace
 }  // namespace newshound::e2e

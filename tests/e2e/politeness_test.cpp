@@ -53,7 +53,8 @@ struct Crawl {
 class PolitenessTest : public ::testing::Test {
  protected:
   // Crawls `hosts` (all pinned to one outlet-server over HTTP) with the
-  // given YAML for the site's politeness/robots/retries settings.
+  // given YAML for the site's politeness/robots/retries settings. A start
+  // path is requested on every host; an absolute start URL only as it is.
   Crawl Run(const std::vector<std::string>& hosts, const std::vector<std::string>& start_paths,
             const std::string& site_settings, const std::vector<std::string>& server_args = {},
             const std::string& crawler_settings = "") {
@@ -64,9 +65,13 @@ class PolitenessTest : public ::testing::Test {
     std::string resolve, start_urls, host_list;
     for (const auto& host : hosts) {
       resolve += "    \"" + host + ":80\": \"127.0.0.1:" + std::to_string(server_->http_port()) + "\"\n";
-      for (const auto& path : start_paths) start_urls += "      - \"http://" + host + path + "\"\n";
+      for (const auto& path : start_paths)
+        if (path.front() == '/') start_urls += "      - \"http://" + host + path + "\"\n";
       host_list += (host_list.empty() ? "" : ", ") + host;
     }
+    // An absolute start URL is one URL, not a path for every host.
+    for (const auto& path : start_paths)
+      if (path.front() != '/') start_urls += "      - \"" + path + "\"\n";
     const auto config = dir_.path() / "crawl.yaml";
     test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) +
                                 "\n  user_agent: \"newshound/0.1 (+test)\"\n  max_in_flight: 32\n" + crawler_settings +
@@ -296,6 +301,114 @@ TEST_F(PolitenessTest, Isolation_PluginThatThrowsOrOverrunsCostsOnlyThatPage) {
       << run.out;
   EXPECT_NE(run.err.find("exceeded its time budget of 300 ms on http://p.test/slow/"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("thrown on purpose"), std::string::npos) << run.err;
+}
+
+// Every hop of a redirect is a request of its own through the frontier: it
+// waits for its host's delay, and a hop to another origin waits for that
+// origin's robots.txt, which may refuse it.
+TEST_F(PolitenessTest, Redirects_EveryHopGoesThroughPolitenessAndRobots) {
+  WriteSite(root_.path(), 2,
+            {{"robots.txt", "User-agent: *\nDisallow: /private/\n"},
+             {"articles/final.html", "<html><head><title>Final</title></head><body><p>Moved here.</p></body></html>"},
+             {"private/x.html", "<html><body><p>never</p></body></html>"}});
+  const int delay_ms = 300;
+  Crawl crawl = Run({"a.test", "b.test"}, {"http://a.test/"},
+                    "    politeness: {delay: 300ms, max_connections_per_host: 1}\n",
+                    {"--respond", "a.test@/articles/1.html=301+Location:/articles/1b.html,...",
+                     "--respond", "a.test@/articles/1b.html=302+Location:http://b.test/articles/final.html,...",
+                     "--respond", "a.test@/articles/2.html=307+Location:http://b.test/private/x.html,..."});
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  EXPECT_EQ(crawl.summary.at("urls_accepted").as_int64(), 3);  // the listing and its two links
+  EXPECT_EQ(Outcome(crawl.summary, "fetched"), 2);
+  EXPECT_EQ(Outcome(crawl.summary, "robots_disallowed"), 1);
+
+  const auto by_host = ByHost(crawl.log);
+  // a.test: every request, redirect hops included, keeps the delay.
+  const auto& a = by_host.at("a.test");
+  for (size_t i = 1; i < a.size(); ++i) {
+    const int64_t gap = LogTimeMs(a[i].time) - LogTimeMs(a[i - 1].time);
+    EXPECT_GE(gap, delay_ms - 10) << a[i - 1].target << " then " << a[i].target;
+  }
+  EXPECT_TRUE(std::any_of(a.begin(), a.end(), [](const auto& e) { return e.target == "/articles/1b.html"; }));
+  // b.test was only reached by redirects: its robots.txt came first, and
+  // the disallowed target was never requested.
+  const auto& b = by_host.at("b.test");
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].target, "/robots.txt");
+  EXPECT_EQ(b[1].target, "/articles/final.html");
+  EXPECT_GE(LogTimeMs(b[1].time) - LogTimeMs(b[0].time), delay_ms - 10);
+
+  // The record keeps where the article was found and every hop.
+  const auto lines = test::ReadFile(dir_.path() / "articles.jsonl");
+  const auto record = json::parse(lines.substr(0, lines.find('\n'))).as_object();
+  EXPECT_EQ(record.at("url").as_string(), "http://b.test/articles/final.html");
+  const auto& redirects = record.at("redirects").as_array();
+  ASSERT_EQ(redirects.size(), 2u) << json::serialize(record);
+  EXPECT_EQ(redirects[0].as_string(), "http://a.test/articles/1.html");
+  EXPECT_EQ(redirects[1].as_string(), "http://a.test/articles/1b.html");
+}
+
+TEST_F(PolitenessTest, Redirects_ATargetTheCrawlAlreadyHasIsNotFetchedAgain) {
+  WriteSite(root_.path(), 2);
+  Crawl crawl = Run({"a.test"}, {"/"}, "    politeness: {delay: 0ms}\n",
+                    {"--respond", "/articles/1.html=301+Location:/articles/2.html,..."});
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  EXPECT_EQ(Outcome(crawl.summary, "duplicate"), 1);
+  EXPECT_EQ(crawl.summary.at("articles_written").as_int64(), 1);
+  EXPECT_EQ(std::count_if(crawl.log.begin(), crawl.log.end(),
+                          [](const auto& e) { return e.target == "/articles/2.html"; }),
+            1);
+}
+
+// Conditional GET across runs: what a run fetched whole is asked for with
+// its validators next time; a 304 is `not_modified`, never reaches the
+// plugin, and still leads to the pages it linked to. Articles an earlier run
+// fetched are not fetched again (`seen_before`) until recrawl_after says so.
+TEST_F(PolitenessTest, ConditionalGet_UnchangedPagesAreNotModifiedAndNotParsedAgain) {
+  WriteSite(root_.path(), 5);
+  const std::string crawler = "  state_dir: " + (dir_.path() / "state").string() + "\n";
+  const std::string site = "    politeness: {delay: 0ms}\n";
+  Crawl first = Run({"c.test"}, {"/"}, site, {}, crawler);
+  ASSERT_TRUE(first.run.status.success()) << first.run.err;
+  EXPECT_EQ(Outcome(first.summary, "fetched"), 6);
+  EXPECT_EQ(first.summary.at("articles_written").as_int64(), 5);
+
+  // The listing is asked for conditionally and is unchanged; its articles
+  // are known from the first run and not requested at all.
+  Crawl second = Run({"c.test"}, {"/"}, site, {}, crawler);
+  ASSERT_TRUE(second.run.status.success()) << second.run.err;
+  ExpectOutcomesBalance(second.summary);
+  EXPECT_EQ(Outcome(second.summary, "not_modified"), 1) << json::serialize(second.summary);
+  EXPECT_EQ(Outcome(second.summary, "seen_before"), 5) << json::serialize(second.summary);
+  EXPECT_EQ(second.summary.at("pages_fetched").as_int64(), 0);
+  EXPECT_EQ(second.summary.at("articles_written").as_int64(), 0);
+  ASSERT_EQ(second.log.size(), 2u);  // robots.txt and the listing
+  EXPECT_EQ(second.log[1].target, "/");
+  EXPECT_EQ(second.log[1].status, 304);
+
+  // With recrawl_after, articles are asked for again, conditionally: the
+  // one that changed comes back whole and is written again, the others are
+  // 304 and are not.
+  test::WriteFile(root_.path() / "articles" / "3.html",
+                  "<html><head><title>Article 3</title></head><body><p>Corrected text.</p></body></html>");
+  Crawl third = Run({"c.test"}, {"/"}, site + "    recrawl_after: 1ms\n", {}, crawler);
+  ASSERT_TRUE(third.run.status.success()) << third.run.err;
+  ExpectOutcomesBalance(third.summary);
+  EXPECT_EQ(Outcome(third.summary, "fetched"), 1) << json::serialize(third.summary);
+  EXPECT_EQ(Outcome(third.summary, "not_modified"), 5) << json::serialize(third.summary);
+  EXPECT_EQ(third.summary.at("articles_written").as_int64(), 1);
+  int whole = 0;
+  for (const auto& entry : third.log) {
+    if (entry.target == "/robots.txt") continue;
+    EXPECT_EQ(entry.status, entry.target == "/articles/3.html" ? 200 : 304) << entry.target;
+    whole += entry.status == 200;
+  }
+  EXPECT_EQ(whole, 1);
+  const std::string lines = test::ReadFile(dir_.path() / "articles.jsonl");
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 6);
+  EXPECT_NE(lines.find("Corrected text."), std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // newshound: the command line of the crawler.
 //
 //   newshound run CONFIG            crawl every site of CONFIG once
+//   newshound serve CONFIG          crawl every site on its schedule until stopped
 //   newshound check CONFIG          validate CONFIG and its plugins, crawl nothing
 //   newshound plugins               list the plugins found, and the files refused
 //   newshound extract --plugin NAME --url URL FILE
@@ -11,6 +12,10 @@
 //                                   check URLs against a robots.txt
 //   newshound new-plugin NAME --host HOST [--dir D]
 //                                   write a plugin folder that builds and passes
+//   newshound url parse URL... [--base B]
+//   newshound url resolve BASE REF
+//   newshound url normalize URL... [--config C] [--site NAME]
+//                                   URLs as the crawler (and a browser) reads them
 //
 // Exit codes: 0 success; 1 the work failed (bad config, refused plugin,
 // output error, plugin error); 2 usage error; 130 a run stopped by a signal.
@@ -20,7 +25,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -50,7 +57,8 @@ struct GlobalOptions {
   int LogShift() const { return quiet - verbose; }
 };
 
-int Run(const std::string& config_path, const std::string& summary_path, const GlobalOptions& global) {
+// `run` (once) and `serve` (on schedules, until a signal): the same report.
+int Run(const std::string& config_path, const std::string& summary_path, const GlobalOptions& global, bool serve) {
   auto config = newshound::LoadConfigFile(config_path);
   if (!config.ok()) {
     std::fprintf(stderr, "newshound: %s\n", config.status().message().c_str());
@@ -59,7 +67,7 @@ int Run(const std::string& config_path, const std::string& summary_path, const G
   newshound::SetupLogging(config->crawler.log_level, global.LogShift());
   newshound::RunOptions options;
   options.plugin_dir = global.plugin_dir;
-  auto summary = newshound::RunCrawl(*config, options);
+  auto summary = serve ? newshound::ServeCrawl(*config, options) : newshound::RunCrawl(*config, options);
   if (!summary.ok()) {
     std::fprintf(stderr, "newshound: %s\n", summary.status().message().c_str());
     return kExitFailure;
@@ -268,6 +276,8 @@ int Fetch(const FetchOptions& options, const GlobalOptions& global) {
     settings = newshound::FetchSettingsFor(*config, *site);
     std::printf("site: %s (%s)\n", site->name.c_str(), options.config.c_str());
   }
+  // Masked: this output gets pasted into tickets.
+  if (settings.proxy.enabled()) std::printf("proxy: %s\n", settings.proxy.Masked().c_str());
   const newshound::FetchResult result = newshound::FetchOnce(options.url, settings);
   std::printf("outcome: %s", std::string(newshound::OutcomeKindName(result.kind)).c_str());
   if (result.phase != newshound::FetchPhase::kNone && !result.ok())
@@ -322,6 +332,72 @@ int Robots(const std::string& robots_file, const std::string& agent, const std::
   return status;
 }
 
+// `newshound url ...`: each prints one line per URL, the URL or
+// "error: ..." naming it, and exits 1 if any was an error.
+int PrintUrlResult(const newshound::Result<std::string>& result) {
+  if (!result.ok()) {
+    std::printf("error: %s\n", result.status().message().c_str());
+    return kExitFailure;
+  }
+  std::printf("%s\n", result->c_str());
+  return kExitOk;
+}
+
+int UrlParse(const std::vector<std::string>& urls, const std::string& base) {
+  int status = kExitOk;
+  for (const auto& url : urls) status = std::max(status, PrintUrlResult(newshound::ParseUrl(url, base)));
+  return status;
+}
+
+struct UrlNormalizeOptions {
+  std::vector<std::string> urls;
+  std::string config, site;
+};
+
+// The dedup form under a site's url_normalization rules: the named site's,
+// else (per URL) those of the first site whose hosts include the URL's
+// host, else the first site's; without a config the defaults.
+int UrlNormalize(const UrlNormalizeOptions& options) {
+  std::optional<newshound::Config> config;
+  const newshound::SiteConfig* named = nullptr;
+  if (!options.config.empty()) {
+    auto loaded = newshound::LoadConfigFile(options.config);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "newshound: %s\n", loaded.status().message().c_str());
+      return kExitFailure;
+    }
+    config = std::move(*loaded);
+    if (!options.site.empty()) {
+      for (const auto& candidate : config->sites)
+        if (candidate.name == options.site) named = &candidate;
+      if (named == nullptr) {
+        std::fprintf(stderr, "newshound: %s: no site named '%s'\n", options.config.c_str(), options.site.c_str());
+        return kExitFailure;
+      }
+    }
+  }
+  const newshound::NormalizeOptions defaults;
+  int status = kExitOk;
+  for (const auto& url : options.urls) {
+    const newshound::NormalizeOptions* rules = &defaults;
+    if (named != nullptr) {
+      rules = &named->url_normalization;
+    } else if (config) {
+      auto parts = newshound::ParseHttpUrl(url);
+      const std::string host = parts.ok() ? parts->host : "";
+      rules = &config->sites.front().url_normalization;
+      for (const auto& candidate : config->sites) {
+        if (std::find(candidate.hosts.begin(), candidate.hosts.end(), host) != candidate.hosts.end()) {
+          rules = &candidate.url_normalization;
+          break;
+        }
+      }
+    }
+    status = std::max(status, PrintUrlResult(newshound::NormalizeUrl(url, *rules)));
+  }
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -339,6 +415,11 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Crawl every site of CONFIG once and write its articles");
   run->add_option("CONFIG", config_path, "YAML config file")->required();
   run->add_option("--summary", summary_path, "Also write the end-of-run summary as JSON to this file");
+
+  auto* serve = app.add_subcommand(
+      "serve", "Crawl every site of CONFIG on its schedule until SIGINT/SIGTERM; SIGHUP reloads CONFIG");
+  serve->add_option("CONFIG", config_path, "YAML config file")->required();
+  serve->add_option("--summary", summary_path, "Also write the summary of all runs as JSON to this file at the end");
 
   auto* check = app.add_subcommand("check", "Validate CONFIG and the plugins it names, without crawling");
   check->add_option("CONFIG", config_path, "YAML config file")->required();
@@ -377,6 +458,23 @@ int main(int argc, char** argv) {
   new_plugin->add_option("--host", new_host, "Host name the plugin serves, e.g. www.example.com")->required();
   new_plugin->add_option("--dir", new_dir, "Where to create the NAME folder (default .)");
 
+  auto* url = app.add_subcommand("url", "Parse, resolve or normalize URLs as the crawler does (WHATWG URL Standard)");
+  url->require_subcommand(1, 1);
+  std::vector<std::string> parse_urls;
+  std::string parse_base, resolve_base, resolve_ref;
+  auto* url_parse = url->add_subcommand("parse", "Print each URL's WHATWG serialization (any scheme)");
+  url_parse->add_option("URL", parse_urls, "URLs to parse")->required();
+  url_parse->add_option("--base", parse_base, "Resolve each URL against this base URL");
+  auto* url_resolve = url->add_subcommand("resolve", "Resolve a link against a page URL as the crawler follows it");
+  url_resolve->add_option("BASE", resolve_base, "The page's absolute http(s) URL")->required();
+  url_resolve->add_option("REF", resolve_ref, "The link, as found in an href")->required();
+  UrlNormalizeOptions normalize_options;
+  auto* url_normalize = url->add_subcommand("normalize", "Print each URL's normal form (the crawler's dedup key)");
+  url_normalize->add_option("URL", normalize_options.urls, "URLs to normalize")->required();
+  url_normalize->add_option("--config", normalize_options.config, "Use the url_normalization rules of this config");
+  url_normalize->add_option("--site", normalize_options.site,
+                            "The site (default: the one whose hosts include the URL's host)");
+
   // CLI11 reports an unknown verb only as "a subcommand is required"; name it.
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -402,7 +500,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (*run) return Run(config_path, summary_path, global);
+  if (*run) return Run(config_path, summary_path, global, /*serve=*/false);
+  if (*serve) return Run(config_path, summary_path, global, /*serve=*/true);
   if (*check) return Check(config_path, global);
   if (*plugins) return Plugins(global);
   if (*extract) {
@@ -414,6 +513,15 @@ int main(int argc, char** argv) {
   }
   if (*robots) return Robots(robots_file, robots_agent, robots_urls);
   if (*fetch) return Fetch(fetch_options, global);
+  if (*url_parse) return UrlParse(parse_urls, parse_base);
+  if (*url_resolve) return PrintUrlResult(newshound::ResolveUrl(resolve_base, resolve_ref));
+  if (*url_normalize) {
+    if (!normalize_options.site.empty() && normalize_options.config.empty()) {
+      std::fprintf(stderr, "newshound: --site needs --config FILE\n");
+      return kExitUsage;
+    }
+    return UrlNormalize(normalize_options);
+  }
   if (*new_plugin) {
     auto written = newshound::cli::WritePluginScaffold(new_name, new_host, new_dir);
     if (!written.ok()) {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -83,6 +84,41 @@ http::status StatusForErrno(int error) {
     default:
       return http::status::internal_server_error;
   }
+}
+
+// A strong validator of the exact bytes served: FNV-1a 64 of the body with
+// its length, so an edited file gets a new one even when its mtime does not
+// move (an edit within the same second).
+std::string EntityTag(std::string_view body) {
+  std::uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : body) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "\"%zx-%016llx\"", body.size(), static_cast<unsigned long long>(hash));
+  return buffer;
+}
+
+// If-None-Match (RFC 9110 13.1.2): "*" or a list of entity tags compared
+// weakly (W/ ignored), as a GET does.
+bool NoneMatchHits(std::string_view header, std::string_view etag) {
+  auto trim = [](std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+  };
+  header = trim(header);
+  if (header == "*") return true;
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    std::string_view tag = trim(header.substr(0, comma));
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
 }
 
 }  // namespace
@@ -194,9 +230,23 @@ Reply FileResponder::Respond(const RequestInfo& request) {
                      ContentTypeFor(file.filename().string(),
                                     reply.response.body(),
                                     options_.declare_charset));
-  reply.response.set(
-      http::field::last_modified,
-      FormatHttpDate(std::chrono::system_clock::from_time_t(info.st_mtime)));
+  const auto modified = std::chrono::system_clock::from_time_t(info.st_mtime);
+  const std::string etag = EntityTag(reply.response.body());
+  reply.response.set(http::field::last_modified, FormatHttpDate(modified));
+  reply.response.set(http::field::etag, etag);
+  // Conditional GET (RFC 9110 13.2.2): If-None-Match decides when present;
+  // If-Modified-Since only without it.
+  bool not_modified = false;
+  if (auto none_match = message.find(http::field::if_none_match); none_match != message.end()) {
+    not_modified = NoneMatchHits(none_match->value(), etag);
+  } else if (auto since = message.find(http::field::if_modified_since); since != message.end()) {
+    const auto when = ParseHttpDate(since->value());
+    not_modified = when && std::chrono::floor<std::chrono::seconds>(modified) <= *when;
+  }
+  if (not_modified) {
+    reply.response.result(http::status::not_modified);
+    reply.response.body().clear();
+  }
   return reply;
 }
 

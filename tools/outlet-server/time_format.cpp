@@ -29,6 +29,28 @@ std::string FormatHttpDate(std::chrono::system_clock::time_point time) {
   return buf;
 }
 
+std::optional<std::chrono::system_clock::time_point> ParseHttpDate(std::string_view text) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed width, 29 characters.
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") return std::nullopt;
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  char month_name[4] = {};
+  const std::string copy(text);
+  if (std::sscanf(copy.c_str() + 5, "%2d %3s %4d %2d:%2d:%2d", &day, month_name, &year, &hour, &minute, &second) != 6)
+    return std::nullopt;
+  int month = -1;
+  for (int m = 0; m < 12; ++m)
+    if (std::string_view(month_name) == kMonths[m]) month = m;
+  if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
 std::string FormatIsoUtcMillis(std::chrono::system_clock::time_point time) {
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                     time.time_since_epoch())

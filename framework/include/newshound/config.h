@@ -16,10 +16,12 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "newshound/status.h"
+#include "newshound/url.h"
 
 namespace newshound {
 
@@ -30,6 +32,27 @@ struct TlsOptions {
   std::string ca_file;    // ca_file: PEM file of extra trusted CAs, added to the system store
   bool insecure = false;  // insecure: per site only; skips verification and logs a warning
 };
+
+// `crawler.proxy`, overridable per site: the HTTP proxy every request of the
+// site goes through, parsed from `http://[user:password@]host:port` (or
+// `none`). http:// targets are sent to it in absolute form, https:// ones
+// through a CONNECT tunnel (TLS still verified against the target).
+struct ProxyOptions {
+  std::string host;      // lower case, no brackets for IPv6; empty: no proxy (default)
+  uint16_t port = 0;     // required in the URL
+  std::string user;      // percent-decoded; empty: no Proxy-Authorization
+  std::string password;  // percent-decoded. A secret: print Masked(), never this
+
+  bool enabled() const { return !host.empty(); }
+  // "host:port" ("[v6]:port"), to name the proxy in messages.
+  std::string Address() const;
+  // "http://user:***@host:port" (the password always as ***), or "none".
+  std::string Masked() const;
+};
+
+// Parses `http://[user[:password]@]host:port[/]`. The error never contains
+// the password (the URL is echoed with it masked).
+Result<ProxyOptions> ParseProxyUrl(std::string_view text);
 
 // What one politeness clock covers (`politeness.key`).
 enum class PolitenessKey {
@@ -89,6 +112,15 @@ struct FetchLimits {
   Millis idle_timeout{30'000};         // idle_timeout: an idle connection older than this is closed, not reused
 };
 
+// `schedule:` of a site, for `newshound serve`: a cron expression
+// (`schedule: "*/15 * * * *"`, evaluated in UTC) or an interval
+// (`schedule: {every: 15m}`); see docs/scheduling.md.
+struct ScheduleOptions {
+  std::string cron;  // the expression as written; empty: not cron
+  Millis every{0};   // the interval; 0: not an interval
+  bool set() const { return !cron.empty() || every > Millis(0); }
+};
+
 struct SiteConfig {
   std::string name;                     // name: unique, names the site in output and logs
   std::string plugin;                   // plugin: name of the site plugin
@@ -96,6 +128,11 @@ struct SiteConfig {
   std::vector<std::string> hosts;       // hosts: hosts in scope (default: those of start_urls)
   int64_t max_pages = 10'000;           // max_pages: fetches budgeted for one run (0 = no limit)
   int max_depth = 20;                   // max_depth: link hops from a start URL
+  // recrawl_after: an article (or a page gone for good) that an earlier run
+  // fetched is fetched again once it is this old, and written again only if
+  // its title or body changed; 0 (the default): never again.
+  Millis recrawl_after{0};
+  ScheduleOptions schedule;             // schedule: when `serve` runs the site (none: serve refuses the site)
   std::string user_agent;               // user_agent: default crawler.user_agent
   // headers: name -> value sent with every request of the site; merged over
   // crawler.headers (a site entry replaces the crawler-wide one of the same
@@ -103,13 +140,30 @@ struct SiteConfig {
   // Host, Content-Length, Connection and Transfer-Encoding are refused.
   std::vector<std::pair<std::string, std::string>> headers;
   bool cookies = false;                 // cookies: keep a cookie jar for the site (default off)
+  ProxyOptions proxy;                   // proxy: default crawler.proxy; `none` turns it off
   std::string plugin_settings_json = "{}";  // plugin_settings: a map handed to the plugin
   PolitenessOptions politeness;         // politeness: default crawler-wide politeness
   RetryOptions retries;                 // retries: default crawler-wide retries
   RobotsOptions robots;                 // robots: default crawler-wide robots
   TlsOptions tls;                       // tls: default crawler-wide tls (insecure only here)
   FetchLimits limits;                   // the *_timeout keys, max_body, max_redirects
+  // url_normalization: default the top-level url_normalization. Its keys:
+  // drop_query_params (list of name globs; default [utm_*, fbclid, gclid];
+  // a site's list replaces the inherited one) and sort_query (default
+  // false). See NormalizeOptions in url.h.
+  NormalizeOptions url_normalization;
   std::string location;                 // file:line:column of the site entry, for messages
+};
+
+// DNS resolution of the crawl (`network.dns_*`, crawler-wide): one resolver
+// and one answer cache for all sites. network.resolve pins and IP literals
+// never reach it.
+struct DnsOptions {
+  // network.dns_servers: "address" or "address:port" ("[v6]:port") of the
+  // DNS servers to ask, in order; empty (default): those of /etc/resolv.conf.
+  std::vector<std::string> servers;
+  Millis max_ttl{300'000};      // network.dns_max_ttl: an answer is kept min(its TTL, this); 0: not kept
+  Millis negative_ttl{30'000};  // network.dns_negative_ttl: "no such host" / "no address" kept this long; 0: not kept
 };
 
 struct CrawlerConfig {
@@ -117,13 +171,22 @@ struct CrawlerConfig {
   int parse_threads = 0;            // parse_threads: plugin threads (0 = number of cores)
   int max_in_flight = 64;           // max_in_flight: requests in flight, all sites together
   Millis plugin_timeout{10'000};    // plugin_timeout: time budget of one plugin call on one page
+  // shutdown_timeout: after SIGINT/SIGTERM, how long requests in flight may
+  // take to finish; then they are abandoned (and stay queued in the state).
+  Millis shutdown_timeout{30'000};
   std::string plugin_dir;           // plugin_dir: where plugins are found (default: next to the binary)
   std::string user_agent = "newshound/0.1 (+https://github.com/newshound/newshound)";  // user_agent
   std::vector<std::pair<std::string, std::string>> headers;  // headers: default extra request headers
+  ProxyOptions proxy;               // proxy: default of every site (default none)
   std::string log_level = "info";   // log_level: trace, debug, info, warn, error
   std::string output_jsonl = "out/articles.jsonl";  // output.jsonl: the articles file
+  // state_dir: where the crawl keeps what it knows between runs (per-URL
+  // validators for conditional GET, last outcomes, content hashes) in a
+  // SQLite database; empty (the default): nothing is kept after the run.
+  std::string state_dir;
   // network.resolve: "host:port" (or "host") -> "address[:port]", like curl's --resolve.
   std::map<std::string, std::string> resolve;
+  DnsOptions dns;  // network.dns_servers, network.dns_max_ttl, network.dns_negative_ttl
 };
 
 struct Config {

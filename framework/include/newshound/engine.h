@@ -75,10 +75,22 @@ struct CrawlSummary {
   std::string ToJson() const;
 };
 
-// Runs every site of the config once. Fails only when nothing can run (no
+// Runs every site of the config once: a new run, or the site's unfinished
+// one in the crawl state (killed or stopped earlier) resumed where it was.
+// Fails only when nothing can run (no
 // plugin directory, output not writable); a site that cannot start is
 // reported in its SiteSummary and the others crawl.
 Result<CrawlSummary> RunCrawl(const Config& config, const RunOptions& options);
+
+// Runs every site of the config on its `schedule:` until SIGINT/SIGTERM,
+// in one process: a site's next run starts when its schedule says (runs of
+// one site never overlap; a run that overran is followed by the next slot,
+// not by catch-up runs). SIGHUP reads the config file again: a config that
+// fails to load or check is refused with its errors and the running one
+// goes on; a good one takes over after the requests in flight finish, and
+// open runs resume under it. A site without a schedule is refused (see its
+// SiteSummary). The summary adds up every run.
+Result<CrawlSummary> ServeCrawl(Config config, const RunOptions& options);
 
 // The request settings a crawl uses for a site's pages (user agent, limits,
 // TLS, network.resolve pins); `newshound fetch --config` uses the same.

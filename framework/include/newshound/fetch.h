@@ -30,12 +30,30 @@ struct FetchSettings {
   TlsOptions tls;
   // host:port (or host) -> address[:port]; see CrawlerConfig::resolve.
   std::map<std::string, std::string> resolve;
+  // CrawlerConfig::dns. Crawler-wide: it shapes the resolver a fetcher is
+  // built with (FetchOnce builds its own from it; the crawl's one fetcher
+  // from the same config), not one request.
+  DnsOptions dns;
   // Extra request headers (SiteConfig::headers), sent after User-Agent and
   // Accept; a User-Agent or Accept here replaces the fetcher's own.
   std::vector<std::pair<std::string, std::string>> headers;
   // The site's cookie jar, shared by every copy of these settings (so by
   // every request of the site); null: no cookies are stored or sent.
   std::shared_ptr<net::CookieJar> cookie_jar;
+  // SiteConfig::proxy: every connection goes to this HTTP proxy (http:// in
+  // absolute form, https:// through CONNECT); default none: direct. Its
+  // host is resolved like a target's (network.resolve pins, then DNS); the
+  // targets are resolved by the proxy.
+  ProxyOptions proxy;
+};
+
+// The validators of a copy of a page we already have (RFC 9110 8.8): a
+// conditional GET sends them as If-None-Match / If-Modified-Since, and a
+// 304 answer is `not_modified`.
+struct Validators {
+  std::string etag;           // the ETag the server sent, as sent (quotes included)
+  std::string last_modified;  // the Last-Modified the server sent, as sent
+  bool empty() const { return etag.empty() && last_modified.empty(); }
 };
 
 struct FetchTimings {
@@ -57,10 +75,18 @@ struct FetchResult {
   std::vector<std::pair<std::string, std::string>> headers;  // final response headers
   std::string body;                      // the body with its Content-Encoding undone (charset untouched)
   std::string detail;                    // human-readable reason for anything but kFetched
-  std::string remote_address;            // "ip:port" of the server that answered
+  std::string remote_address;            // "ip:port" of the server that answered (the proxy's, through one)
+  // A redirect that was returned rather than followed (the crawl follows
+  // redirects hop by hop through its frontier): the Location as sent; kind
+  // is then kFetched and status the 3xx. Empty otherwise.
+  std::string redirect_location;
   FetchTimings timings;
 
-  bool ok() const { return kind == OutcomeKind::kFetched; }
+  bool ok() const { return kind == OutcomeKind::kFetched && redirect_location.empty(); }
+  bool is_redirect() const { return !redirect_location.empty(); }
+  // What a later conditional GET of this page sends (from ETag and
+  // Last-Modified of a 200 or a 304).
+  Validators validators() const { return {Header("ETag"), Header("Last-Modified")}; }
   // First header with this name (case-insensitive), or "".
   std::string Header(std::string_view name) const;
 };

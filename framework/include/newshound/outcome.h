@@ -27,6 +27,8 @@ enum class OutcomeKind {
   kRobotsDisallowed, // robots.txt does not allow it (or robots.txt stayed unreachable)
   kOutOfScope,       // a link (or redirect) outside the site's hosts
   kOverBudget,       // not fetched: the site's max_pages was reached
+  kDuplicate,        // not fetched again: it redirects to a URL the crawl already has
+  kSeenBefore,       // not fetched: an earlier run settled it (an article, or gone for good) and recrawl_after has not passed
   kPluginError,      // fetched, but the plugin failed on it
   kCancelled,        // the crawl was stopped before this URL finished
 };

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "newshound/plugin_host.h"
 #include "newshound/status.h"
@@ -28,6 +29,7 @@ struct RecordMeta {
   std::string site;
   std::string plugin;
   std::string url;        // the URL fetched (after redirects)
+  std::vector<std::string> redirect_chain;  // the URLs that redirected to `url`, first to last
   std::string fetched_at; // ISO 8601 UTC
   int status = 0;
   std::string charset;
@@ -58,6 +60,11 @@ class JsonlWriter {
   Status Sync();
 
   const std::string& path() const { return path_; }
+  // The file's size: every byte of it is whole lines.
+  uint64_t size() const { return size_; }
+  // The lines from byte `offset` (the start of a line) to the end, without
+  // their newlines; for recovery after a crash, so not meant for big spans.
+  Result<std::vector<std::string>> ReadFrom(uint64_t offset) const;
   // Bytes of a partial last line cut off when the file was opened.
   uint64_t repaired_bytes() const { return repaired_bytes_; }
 

@@ -1,5 +1,6 @@
 #include "newshound/config.h"
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
@@ -14,6 +15,7 @@
 #include <sstream>
 
 #include "newshound/url.h"
+#include "policy/schedule.h"
 
 namespace newshound {
 namespace {
@@ -182,6 +184,56 @@ class Loader {
     }
   }
 
+  // `proxy:`: an http:// proxy URL; `none`, an empty value or null: no
+  // proxy (so a site can turn a crawler-wide one off, and
+  // ${VAR:-none} can leave it unset). Errors carry the URL masked.
+  ProxyOptions Proxy(const YAML::Node& node, const std::string& key) const {
+    if (node.IsNull()) return {};
+    const std::string text = Scalar(node, key);
+    if (text.empty() || text == "none") return {};
+    auto proxy = ParseProxyUrl(text);
+    if (!proxy.ok()) Fail(node.Mark(), "'" + key + "' " + proxy.status().message());
+    return *proxy;
+  }
+
+  // One of network.dns_servers: an IP address, with an optional port
+  // ("1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:5353"). A name is refused:
+  // it would need a DNS server to be found.
+  std::string DnsServer(const YAML::Node& node, const std::string& key) const {
+    const std::string text = String(node, key);
+    std::string address = text;
+    std::string port;
+    if (text.front() == '[') {
+      const size_t close = text.find(']');
+      if (close != std::string::npos) {
+        address = text.substr(1, close - 1);
+        if (close + 1 < text.size()) port = text[close + 1] == ':' ? text.substr(close + 2) : "x";
+      }
+    } else if (std::count(text.begin(), text.end(), ':') == 1) {
+      address = text.substr(0, text.find(':'));
+      port = text.substr(text.find(':') + 1);
+    }
+    unsigned char buffer[16];
+    const bool is_ip = inet_pton(AF_INET, address.c_str(), buffer) == 1 || inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+    bool port_ok = port.empty();
+    if (!port.empty()) {
+      int number = 0;
+      auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+      port_ok = ec == std::errc() && end == port.data() + port.size() && number >= 1 && number <= 65535;
+    }
+    if (!is_ip || !port_ok)
+      Fail(node.Mark(), "'" + key + "' must be an IP address with an optional port (1.2.3.4, 1.2.3.4:53 or [::1]:53), got '" +
+                            text + "'");
+    return text;
+  }
+
+  // A cache lifetime: 0 is allowed and means "do not cache".
+  Millis CacheTtl(const YAML::Node& node, const std::string& key) const {
+    const Millis value = Duration(node, key);
+    if (value < Millis(0)) Fail(node.Mark(), "'" + key + "' must not be negative");
+    return value;
+  }
+
   void ReadTls(const YAML::Node& node, const std::string& path, TlsOptions& tls, bool allow_insecure) const {
     ReadMap(node, path,
             {{"ca_file", [&](const YAML::Node& n, const std::string& k) { tls.ca_file = String(n, k); }},
@@ -253,6 +305,32 @@ class Loader {
               }}});
   }
 
+  // `schedule:`: a cron expression, or `{every: DURATION}` (or `{cron: EXPR}`).
+  void ReadSchedule(const YAML::Node& node, const std::string& path, ScheduleOptions& schedule) const {
+    if (node.IsScalar()) {
+      const std::string expr = String(node, path);
+      auto parsed = policy::ParseCron(expr);
+      if (!parsed.ok()) Fail(node.Mark(), "'" + path + "': " + parsed.status().message());
+      schedule.cron = expr;
+      return;
+    }
+    if (!node.IsMap()) Fail(node.Mark(), "'" + path + "' must be a cron expression or a mapping with 'every'");
+    ReadMap(node, path,
+            {{"every", [&](const YAML::Node& n, const std::string& k) {
+                const Millis every = Duration(n, k);
+                if (every <= Millis(0)) Fail(n.Mark(), "'" + k + "' must be more than 0");
+                schedule.every = every;
+              }},
+             {"cron", [&](const YAML::Node& n, const std::string& k) {
+                const std::string expr = String(n, k);
+                auto parsed = policy::ParseCron(expr);
+                if (!parsed.ok()) Fail(n.Mark(), "'" + k + "': " + parsed.status().message());
+                schedule.cron = expr;
+              }}});
+    if (schedule.set() == false || (!schedule.cron.empty() && schedule.every > Millis(0)))
+      Fail(node.Mark(), "'" + path + "' needs exactly one of 'every' and 'cron'");
+  }
+
   void ReadRetries(const YAML::Node& node, const std::string& path, RetryOptions& r) const {
     ReadMap(node, path,
             {{"max", [&](const YAML::Node& n, const std::string& k) { r.max = static_cast<int>(Integer(n, k, 0, 100)); }},
@@ -265,6 +343,30 @@ class Loader {
             {{"obey", [&](const YAML::Node& n, const std::string& k) { r.obey = Bool(n, k); }},
              {"cache_ttl", [&](const YAML::Node& n, const std::string& k) { r.cache_ttl = Duration(n, k); }},
              {"agent", [&](const YAML::Node& n, const std::string& k) { r.agent = String(n, k); }}});
+  }
+
+  // `url_normalization:`. A list given replaces the inherited one, so a
+  // site can also keep a parameter the defaults drop.
+  void ReadUrlNormalization(const YAML::Node& node, const std::string& path, NormalizeOptions& o) const {
+    ReadMap(node, path,
+            {{"drop_query_params", [&](const YAML::Node& n, const std::string& k) {
+                // Always a list, even of one name: it replaces the inherited
+                // list, which `[sid]` says plainly and a bare `sid` (read as
+                // "also drop sid") would not.
+                if (!n.IsSequence())
+                  Fail(n.Mark(), "'" + k + "' must be a list of parameter names or globs (e.g. [utm_*, fbclid]), " +
+                                     "not a " + KindName(n));
+                o.drop_query_params.clear();
+                for (size_t i = 0; i < n.size(); ++i) {
+                  const std::string item = k + "[" + std::to_string(i) + "]";
+                  std::string pattern = String(n[i], item);
+                  if (pattern.find_first_of("&=#; \t") != std::string::npos)
+                    Fail(n[i].Mark(), "'" + item + "' must be a parameter name or glob, without '&', '=', '#', ';' " +
+                                          "or spaces; got '" + pattern + "'");
+                  o.drop_query_params.push_back(std::move(pattern));
+                }
+              }},
+             {"sort_query", [&](const YAML::Node& n, const std::string& k) { o.sort_query = Bool(n, k); }}});
   }
 
   using FieldList = std::vector<std::pair<std::string, std::function<void(const YAML::Node&, const std::string&)>>>;
@@ -298,6 +400,7 @@ class Loader {
     PolitenessOptions politeness;
     RetryOptions retries;
     RobotsOptions robots;
+    NormalizeOptions url_normalization;
     FetchLimits limits;
 
     FieldList crawler_fields = {
@@ -305,9 +408,12 @@ class Loader {
         {"parse_threads", [&](const YAML::Node& n, const std::string& k) { config.crawler.parse_threads = static_cast<int>(Integer(n, k, 0, 256)); }},
         {"max_in_flight", [&](const YAML::Node& n, const std::string& k) { config.crawler.max_in_flight = static_cast<int>(Integer(n, k, 1, 100000)); }},
         {"plugin_dir", [&](const YAML::Node& n, const std::string& k) { config.crawler.plugin_dir = String(n, k); }},
+        {"state_dir", [&](const YAML::Node& n, const std::string& k) { config.crawler.state_dir = String(n, k); }},
         {"plugin_timeout", [&](const YAML::Node& n, const std::string& k) { config.crawler.plugin_timeout = Duration(n, k); }},
+        {"shutdown_timeout", [&](const YAML::Node& n, const std::string& k) { config.crawler.shutdown_timeout = Duration(n, k); }},
         {"user_agent", [&](const YAML::Node& n, const std::string& k) { config.crawler.user_agent = String(n, k); }},
         {"headers", [&](const YAML::Node& n, const std::string& k) { ReadHeaders(n, k, config.crawler.headers); }},
+        {"proxy", [&](const YAML::Node& n, const std::string& k) { config.crawler.proxy = Proxy(n, k); }},
         {"log_level", [&](const YAML::Node& n, const std::string& k) {
            const std::string level = String(n, k);
            static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
@@ -341,12 +447,27 @@ class Loader {
                                     if (from.empty()) Fail(it->first.Mark(), "'" + mk + "': empty host");
                                     config.crawler.resolve[from] = to;
                                   }
+                                }},
+                               {"dns_servers", [&](const YAML::Node& m, const std::string& mk) {
+                                  if (!m.IsSequence()) Fail(m.Mark(), "'" + mk + "' must be a list of address[:port]");
+                                  config.crawler.dns.servers.clear();
+                                  for (size_t i = 0; i < m.size(); ++i)
+                                    config.crawler.dns.servers.push_back(DnsServer(m[i], mk + "[" + std::to_string(i) + "]"));
+                                }},
+                               {"dns_max_ttl", [&](const YAML::Node& m, const std::string& mk) {
+                                  config.crawler.dns.max_ttl = CacheTtl(m, mk);
+                                }},
+                               {"dns_negative_ttl", [&](const YAML::Node& m, const std::string& mk) {
+                                  config.crawler.dns.negative_ttl = CacheTtl(m, mk);
                                 }}});
               }},
              {"tls", [&](const YAML::Node& n, const std::string& k) { ReadTls(n, k, tls, false); }},
              {"politeness", [&](const YAML::Node& n, const std::string& k) { ReadPoliteness(n, k, politeness); }},
              {"retries", [&](const YAML::Node& n, const std::string& k) { ReadRetries(n, k, retries); }},
              {"robots", [&](const YAML::Node& n, const std::string& k) { ReadRobots(n, k, robots); }},
+             {"url_normalization", [&](const YAML::Node& n, const std::string& k) {
+                ReadUrlNormalization(n, k, url_normalization);
+              }},
              {"output", [&](const YAML::Node& n, const std::string& k) {
                 ReadMap(n, k, {{"jsonl", [&](const YAML::Node& m, const std::string& mk) { config.crawler.output_jsonl = String(m, mk); }}});
               }},
@@ -364,9 +485,11 @@ class Loader {
       site.politeness = politeness;
       site.retries = retries;
       site.robots = robots;
+      site.url_normalization = url_normalization;
       site.tls = tls;
       site.limits = limits;
       site.headers = config.crawler.headers;
+      site.proxy = config.crawler.proxy;
       site.location = Where(site_node.Mark());
       FieldList fields = {
           {"name", [&](const YAML::Node& n, const std::string& k) { site.name = String(n, k); }},
@@ -381,8 +504,11 @@ class Loader {
           {"hosts", [&](const YAML::Node& n, const std::string& k) { site.hosts = StringList(n, k); }},
           {"max_pages", [&](const YAML::Node& n, const std::string& k) { site.max_pages = Integer(n, k, 0, 1'000'000'000'000); }},
           {"max_depth", [&](const YAML::Node& n, const std::string& k) { site.max_depth = static_cast<int>(Integer(n, k, 0, 10'000)); }},
+          {"recrawl_after", [&](const YAML::Node& n, const std::string& k) { site.recrawl_after = Duration(n, k); }},
+          {"schedule", [&](const YAML::Node& n, const std::string& k) { ReadSchedule(n, k, site.schedule); }},
           {"user_agent", [&](const YAML::Node& n, const std::string& k) { site.user_agent = String(n, k); }},
           {"headers", [&](const YAML::Node& n, const std::string& k) { ReadHeaders(n, k, site.headers); }},
+          {"proxy", [&](const YAML::Node& n, const std::string& k) { site.proxy = Proxy(n, k); }},
           {"cookies", [&](const YAML::Node& n, const std::string& k) { site.cookies = Bool(n, k); }},
           {"plugin_settings", [&](const YAML::Node& n, const std::string& k) {
              if (!n.IsMap()) Fail(n.Mark(), "'" + k + "' must be a mapping");
@@ -391,6 +517,9 @@ class Loader {
           {"politeness", [&](const YAML::Node& n, const std::string& k) { ReadPoliteness(n, k, site.politeness); }},
           {"retries", [&](const YAML::Node& n, const std::string& k) { ReadRetries(n, k, site.retries); }},
           {"robots", [&](const YAML::Node& n, const std::string& k) { ReadRobots(n, k, site.robots); }},
+          {"url_normalization", [&](const YAML::Node& n, const std::string& k) {
+             ReadUrlNormalization(n, k, site.url_normalization);
+           }},
           {"tls", [&](const YAML::Node& n, const std::string& k) { ReadTls(n, k, site.tls, true); }},
       };
       AddLimitFields(fields, site.limits);

@@ -33,12 +33,16 @@
 #include <thread>
 
 #include "engine/frontier.h"
+#include "frontier/seen_set.h"
 #include "net/cookie_jar.h"
 #include "net/fetcher.h"
 #include "newshound/charset.h"
 #include "newshound/robots.h"
+#include "policy/redirect_policy.h"
 #include "policy/retry_policy.h"
+#include "policy/schedule.h"
 #include "policy/throttle.h"
+#include "state/state_store.h"
 #include "newshound/sink.h"
 #include "newshound/url.h"
 
@@ -76,6 +80,17 @@ std::string Sha256Hex(std::string_view data) {
     out += kHex[digest[i] & 0xF];
   }
   return out;
+}
+
+// What decides whether a re-crawled article is written again: its title
+// and body, not the page around them (sidebars and "most read" lists change
+// every hour on the same article).
+std::string ArticleContentHash(const std::string* title, const std::string* body) {
+  std::string text;
+  text += title != nullptr ? "t" + *title : "-";
+  text += '\0';
+  text += body != nullptr ? "b" + *body : "-";
+  return Sha256Hex(text);
 }
 
 // The media type of a Content-Type value, lower case, without parameters;
@@ -130,9 +145,15 @@ struct Completion {
 
 class Crawl {
  public:
-  Crawl(const Config& config, const RunOptions& options)
+  // `serve`: run each site on its schedule until a signal (or a reload);
+  // otherwise once. `shared_state`: the crawl state to use (kept by the
+  // caller across crawls, as `serve` does across reloads); null: this crawl
+  // opens crawler.state_dir itself.
+  Crawl(const Config& config, const RunOptions& options, bool serve = false, state::StateStore* shared_state = nullptr)
       : config_(config),
         options_(options),
+        serve_(serve),
+        shared_state_(shared_state),
         strand_(asio::make_strand(io_)),
         wake_(strand_),
         parse_pool_(std::make_unique<asio::thread_pool>(
@@ -167,12 +188,24 @@ class Crawl {
       spdlog::warn("{}: cut off a partial last line of {} bytes left by an earlier crash", writer_->path(),
                    writer_->repaired_bytes());
 
+    if (shared_state_ != nullptr) {
+      state_ = shared_state_;
+    } else {
+      auto store = state::StateStore::Open(config_.crawler.state_dir);
+      if (!store.ok()) return store.status();
+      own_state_ = std::move(*store);
+      state_ = own_state_.get();
+    }
+    if (Status status = ReconcileOutput(); !status.ok()) return status;
+
     StartSites();
+    CommitState();
 
     // On the strand, like the scheduler's completion below: the re-arming in
     // OnSignal and the final cancel() must not race (a wait left armed would
     // keep io_.run() from returning).
     asio::signal_set signals(strand_, SIGINT, SIGTERM);
+    if (serve_) signals.add(SIGHUP);
     if (options_.handle_signals) {
       signals.async_wait([this, &signals](const boost::system::error_code& ec, int sig) {
         if (ec) return;
@@ -191,6 +224,7 @@ class Crawl {
       scheduler_done_ = true;
       boost::system::error_code ignored;
       signals.cancel(ignored);
+      shutdown_timer_.cancel();
     });
 
     const int threads = EffectiveThreads(config_.crawler.threads);
@@ -203,14 +237,15 @@ class Crawl {
     if (!output_failed_) {
       if (Status status = writer_->Sync(); !status.ok()) return status;
     }
+    // A run still open here was stopped (signal, reload, output failure): it
+    // stays open in the state, and the next start resumes it from its
+    // persisted frontier.
+    if (Status status = state_->Commit(); !status.ok()) return status;
 
     CrawlSummary summary;
     summary.interrupted = interrupted_;
     summary.output_path = writer_->path();
-    for (size_t i = 0; i < sites_.size(); ++i) {
-      sites_[i].summary.articles_written = articles_written_[i];
-      summary.sites.push_back(sites_[i].summary);
-    }
+    for (const Site& site : sites_) summary.sites.push_back(site.summary);
     summary.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     return summary;
   }
@@ -225,6 +260,19 @@ class Crawl {
     std::unique_ptr<policy::RetryPolicy> retry;
     SiteSummary summary;
     int64_t fetches_started = 0;  // URLs given their first attempt (retries are not counted again)
+    int64_t run = 0;              // this run's number in the crawl state
+    bool active = false;          // a run is in progress
+    int64_t open = 0;             // URLs of the current run still without their outcome
+    int64_t run_started_ms = 0;   // Unix time the current (or last) run started
+    SiteSummary at_run_start;     // the counters when the run started, to log what it did
+    // serve: when the next run starts (system clock; the schedule is wall
+    // time), and the schedule that says so.
+    std::optional<std::chrono::system_clock::time_point> next_start;
+    std::optional<policy::SiteScheduler> scheduler;
+    // Every URL that entered this run (normal form), redirect targets
+    // included: each enters once. 64-bit fingerprints, about 12 bytes a URL
+    // (frontier/seen_set.h); rebuilt from the crawl state on resume.
+    frontier::SeenSet seen;
   };
 
   // What is known of one origin's robots.txt (RFC 9309 applies per
@@ -242,7 +290,6 @@ class Crawl {
 
   void StartSites() {
     sites_.resize(config_.sites.size());
-    articles_written_ = std::make_unique<std::atomic<int64_t>[]>(config_.sites.size());
     for (size_t i = 0; i < config_.sites.size(); ++i) {
       const SiteConfig& cfg = config_.sites[i];
       Site& site = sites_[i];
@@ -265,10 +312,155 @@ class Crawl {
       site.summary.started = true;
       if (cfg.tls.insecure)
         spdlog::warn("site {}: tls.insecure is on: certificates of its hosts are NOT verified", cfg.name);
+      if (cfg.proxy.enabled()) spdlog::info("site {}: requests go through proxy {}", cfg.name, cfg.proxy.Masked());
       spdlog::info("site {}: plugin {} {} ({}), {} start URL(s)", cfg.name, site.plugin->info().name,
                    site.plugin->info().version, site.plugin->info().path, cfg.start_urls.size());
-      for (const auto& url : cfg.start_urls) Offer(i, url, 0, Priority::kHigh);
+      if (!serve_) {
+        BeginRun(i);
+        continue;
+      }
+      auto schedule = cfg.schedule.cron.empty() ? policy::Schedule::Every(cfg.schedule.every)
+                                                : policy::ParseCron(cfg.schedule.cron);
+      if (!cfg.schedule.set() || !schedule.ok()) {
+        site.summary.started = false;
+        site.summary.error = "site " + cfg.name + " (" + cfg.location + "): " +
+                             (cfg.schedule.set() ? schedule.status().message() : "no schedule: `serve` needs one");
+        spdlog::error("{}; the other sites still crawl", site.summary.error);
+        continue;
+      }
+      site.scheduler.emplace(std::move(*schedule));
+      ScheduleNextRun(i, /*at_start=*/true);
     }
+  }
+
+  // Strand: a run of the site starts now: the unfinished one in the state
+  // (resumed where it was), or a new one from the start URLs.
+  void BeginRun(size_t site_index) {
+    Site& site = sites_[site_index];
+    const SiteConfig& cfg = *site.config;
+    auto run = state_->StartRun(cfg.name, UnixMs());
+    if (!run.ok()) {
+      site.summary.started = false;
+      site.summary.error = "site " + cfg.name + ": " + run.status().message();
+      spdlog::error("{}; the other sites still crawl", site.summary.error);
+      return;
+    }
+    site.run = run->run;
+    site.active = true;
+    site.open = 0;
+    site.seen = frontier::SeenSet();
+    site.fetches_started = 0;
+    site.run_started_ms = run->started_at_ms;
+    site.at_run_start = site.summary;
+    site.next_start.reset();
+    if (serve_) spdlog::info("site {}: run {} starts", cfg.name, site.run);
+    if (run->resumed && ResumeRun(site_index)) return;
+    for (const auto& url : cfg.start_urls) Offer(site_index, url, 0, Priority::kHigh);
+  }
+
+  // Strand: after each piece of work, the runs that have nothing left end:
+  // finished in the state, and (serve) the next one scheduled. A stopping
+  // crawl finishes none: what it leaves is resumed next time.
+  void FinishDoneRuns() {
+    if (stopping_) return;
+    for (size_t i = 0; i < sites_.size(); ++i) {
+      Site& site = sites_[i];
+      if (!site.active || site.open > 0) continue;
+      site.active = false;
+      if (Status status = state_->FinishRun(site.config->name, site.run, UnixMs()); !status.ok()) {
+        StateFailed(status);
+        return;
+      }
+      const SiteSummary& before = site.at_run_start;
+      spdlog::info("site {}: run {} finished: {} URLs, {} pages fetched, {} not modified, {} articles written",
+                   site.config->name, site.run, site.summary.urls_accepted - before.urls_accepted,
+                   site.summary.pages_fetched - before.pages_fetched,
+                   site.summary.Outcome(OutcomeKind::kNotModified) - before.Outcome(OutcomeKind::kNotModified),
+                   site.summary.articles_written - before.articles_written);
+      if (serve_) ScheduleNextRun(i, /*at_start=*/false);
+    }
+  }
+
+  // Strand (serve): when the site's next run starts. At start, an
+  // unfinished run in the state is resumed at once; otherwise the schedule
+  // counts from the last finished run, so a restart keeps the rhythm.
+  void ScheduleNextRun(size_t site_index, bool at_start) {
+    Site& site = sites_[site_index];
+    const auto now = std::chrono::system_clock::now();
+    policy::SiteScheduler::LastRun last;
+    if (at_start) {
+      auto finished = state_->LastFinishedRun(site.config->name);
+      if (!finished.ok()) return StateFailed(finished.status());
+      auto unfinished = state_->UnfinishedRun(site.config->name);
+      if (!unfinished.ok()) return StateFailed(unfinished.status());
+      if (*unfinished) {
+        site.next_start = now;  // resumed by the first pass of the scheduler
+        return;
+      }
+      if (*finished) {
+        last.started = std::chrono::system_clock::time_point(Millis((*finished)->started_at_ms));
+        last.finished = std::chrono::system_clock::time_point(Millis((*finished)->finished_at_ms));
+      }
+    } else {
+      last.started = std::chrono::system_clock::time_point(Millis(site.run_started_ms));
+      last.finished = now;
+    }
+    const auto decision = site.scheduler->Next(last, now);
+    if (decision.kind != policy::SiteScheduler::Decision::Kind::kStartAt) {
+      spdlog::warn("site {}: schedule {} has no further run", site.config->name, site.scheduler->schedule().text());
+      return;
+    }
+    site.next_start = decision.at;
+    const auto wait = std::chrono::duration_cast<Millis>(decision.at - now);
+    spdlog::info("site {}: next run in {:.1f} s ({})", site.config->name,
+                 static_cast<double>(std::max<int64_t>(0, wait.count())) / 1000.0, site.scheduler->schedule().text());
+  }
+
+  // Strand (serve): starts the runs that are due.
+  void StartDueRuns() {
+    if (!serve_ || stopping_) return;
+    const auto now = std::chrono::system_clock::now();
+    for (size_t i = 0; i < sites_.size(); ++i) {
+      Site& site = sites_[i];
+      if (!site.active && site.next_start && *site.next_start <= now) BeginRun(i);
+    }
+  }
+
+  // Strand (serve): the earliest run start still to come, if any.
+  std::optional<std::chrono::system_clock::time_point> NextRunStart() const {
+    std::optional<std::chrono::system_clock::time_point> earliest;
+    for (const Site& site : sites_)
+      if (!site.active && site.next_start && (!earliest || *site.next_start < *earliest)) earliest = site.next_start;
+    return earliest;
+  }
+
+  // Strand: picks up an unfinished run of the site (killed, or stopped by a
+  // signal) where it was: what it had done stays done, what it had queued
+  // is queued again. False when it had queued nothing (it starts afresh).
+  bool ResumeRun(size_t site_index) {
+    Site& site = sites_[site_index];
+    auto urls = state_->UrlsOfRun(site.config->name, site.run);
+    if (!urls.ok()) {
+      spdlog::error("crawl state: {}", urls.status().message());
+      return false;
+    }
+    if (urls->pending.empty() && urls->done.empty()) return false;
+    spdlog::info("site {}: resuming run {}: {} URL(s) done, {} still to fetch", site.config->name, site.run,
+                 urls->done.size(), urls->pending.size());
+    site.seen.Reserve(urls->done.size() + urls->pending.size());
+    for (const auto& url : urls->done) site.seen.Insert(url);
+    for (auto& pending : urls->pending) {
+      if (!site.seen.Insert(pending.url)) continue;
+      ++site.summary.urls_accepted;
+      ++site.open;
+      CrawlItem item;
+      item.url = std::move(pending.url);
+      item.site = site_index;
+      item.depth = pending.depth;
+      item.priority = pending.high_priority ? Priority::kHigh : Priority::kLow;
+      Queue(std::move(item), /*front=*/false);
+    }
+    return true;
   }
 
   bool InScope(const Site& site, const std::string& url) const {
@@ -282,13 +474,14 @@ class Crawl {
   // right away when it is out of scope or over a limit. Strand only.
   void Offer(size_t site_index, const std::string& url, int depth, Priority priority) {
     Site& site = sites_[site_index];
-    auto normalized = NormalizeUrl(url);
+    auto normalized = NormalizeUrl(url, site.config->url_normalization);
     if (!normalized.ok()) {
       spdlog::debug("site {}: dropped link: {}", site.config->name, normalized.status().message());
       return;
     }
-    if (!frontier_.MarkSeen(*normalized)) return;
+    if (!site.seen.Insert(*normalized)) return;
     ++site.summary.urls_accepted;
+    ++site.open;
     if (!InScope(site, *normalized)) {
       Record(site, *normalized, OutcomeKind::kOutOfScope, "host not in the site's hosts");
       return;
@@ -297,12 +490,51 @@ class Crawl {
       Record(site, *normalized, OutcomeKind::kOverBudget, "deeper than max_depth");
       return;
     }
-    const UrlParts parts = *ParseHttpUrl(*normalized);
+    if (depth > 0) {
+      if (auto why = CrawledBefore(site, *normalized)) {
+        Record(site, *normalized, OutcomeKind::kSeenBefore, *why);
+        return;
+      }
+    }
+    if (Status status = state_->Queue(site.config->name, site.run, {*normalized, depth, priority == Priority::kHigh});
+        !status.ok())
+      StateFailed(status);
     CrawlItem item;
     item.url = std::move(*normalized);
     item.site = site_index;
     item.depth = depth;
     item.priority = priority;
+    Queue(std::move(item), /*front=*/false);
+  }
+
+  // Strand: why a link found in this run need not be fetched, because an
+  // earlier run settled it: an article (pages whose content is final once
+  // published; `recrawl_after` brings them back), or a page that failed for
+  // good (a 404). Listing pages, feeds and anything else are revisited.
+  std::optional<std::string> CrawledBefore(const Site& site, const std::string& url) {
+    auto record = state_->Get(site.config->name, url);
+    if (!record.ok()) {
+      StateFailed(record.status());
+      return std::nullopt;
+    }
+    if (!*record || !(*record)->last) return std::nullopt;
+    const state::UrlState& last = *(*record)->last;
+    const bool article = last.page_kind == PageKindName(PageKind::kArticle);
+    const bool gone = last.outcome == OutcomeKind::kHttpError && !policy::RetryPolicy::IsTransient(last.outcome, last.status);
+    if (!article && !gone) return std::nullopt;
+    const Millis recrawl = site.config->recrawl_after;
+    const int64_t age_ms = UnixMs() - last.fetched_at_ms;
+    if (recrawl > Millis(0) && age_ms >= recrawl.count()) return std::nullopt;
+    return std::string(article ? "an article" : "HTTP " + std::to_string(last.status)) + " fetched " +
+           std::to_string(age_ms / 1000) + " s ago by an earlier run" +
+           (recrawl > Millis(0) ? " (recrawl_after " + std::to_string(recrawl.count() / 1000) + " s)" : "");
+  }
+
+  // Queues an item under the origin and politeness key of the URL it asks
+  // for next (its own, or its latest redirect target). Strand only.
+  void Queue(CrawlItem item, bool front) {
+    const Site& site = sites_[item.site];
+    const UrlParts parts = *ParseHttpUrl(item.fetch_url());
     item.origin = OriginKey(parts);
     auto key = HostKey(site, parts);
     if (!key) {  // politeness by IP, and the host is still being resolved
@@ -310,7 +542,7 @@ class Crawl {
       return;
     }
     item.host_key = std::move(*key);
-    frontier_.Push(std::move(item), site.policy);
+    frontier_.Push(std::move(item), site.policy, front);
   }
 
   // The politeness key of a URL: its host, its registrable domain, or its
@@ -338,16 +570,19 @@ class Crawl {
   // then record the DNS failure).
   void WaitForAddress(const std::string& host, CrawlItem item) {
     ++items_waiting_for_dns_;
+    const Millis resolve_timeout = sites_[item.site].fetch.limits.resolve_timeout;
     auto& waiting = waiting_for_dns_[host];
     waiting.push_back(std::move(item));
     if (waiting.size() > 1) return;  // already resolving
     asio::co_spawn(
         io_,
-        [this, host]() -> asio::awaitable<void> {
-          asio::ip::tcp::resolver resolver(co_await asio::this_coro::executor);
-          auto [ec, results] = co_await resolver.async_resolve(host, "443", asio::as_tuple(asio::use_awaitable));
+        [this, host, resolve_timeout]() -> asio::awaitable<void> {
+          // The fetcher's resolver: its answer is cached for the fetches
+          // of the host that follow.
+          net::ResolveResult resolved =
+              co_await fetcher_.resolver().Resolve(host, 443, Clock::now() + resolve_timeout);
           std::string key = "host:" + host;
-          if (!ec && !results.empty()) key = "ip:" + results.begin()->endpoint().address().to_string();
+          if (resolved.ok()) key = "ip:" + resolved.endpoints.front().address().to_string();
           asio::post(strand_, [this, host, key] {
             addresses_[host] = key;
             auto items = std::move(waiting_for_dns_[host]);
@@ -364,11 +599,23 @@ class Crawl {
         asio::detached);
   }
 
+  // Strand: the terminal outcome of a URL that was queued in this run,
+  // reached without a (new) fetch: recorded, and done in the crawl state.
+  // A cancelled URL stays queued there, for the run's resumption.
+  void Settle(Site& site, const std::string& url, OutcomeKind kind, const std::string& detail) {
+    Record(site, url, kind, detail);
+    if (kind == OutcomeKind::kCancelled) return;
+    if (Status status = state_->FinishUnfetched(site.config->name, site.run, url); !status.ok()) StateFailed(status);
+  }
+
+  // Counts and logs a URL's terminal outcome for the summary.
   void Record(Site& site, const std::string& url, OutcomeKind kind, const std::string& detail) {
     ++site.summary.outcomes[static_cast<int>(kind)];
-    if (kind == OutcomeKind::kFetched) {
+    --site.open;
+    if (kind == OutcomeKind::kFetched || kind == OutcomeKind::kNotModified) {
       spdlog::debug("{} {}", OutcomeKindName(kind), url);
-    } else if (kind == OutcomeKind::kOutOfScope || kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kCancelled) {
+    } else if (kind == OutcomeKind::kOutOfScope || kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kCancelled ||
+               kind == OutcomeKind::kDuplicate || kind == OutcomeKind::kSeenBefore) {
       spdlog::debug("{} {}: {}", OutcomeKindName(kind), url, detail);
     } else {
       spdlog::warn("{} {}: {}", OutcomeKindName(kind), url, detail);
@@ -379,22 +626,25 @@ class Crawl {
     constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
     const int max_in_flight = config_.crawler.max_in_flight;
     for (;;) {
+      StartDueRuns();
       while (!stopping_ && in_flight_ < max_in_flight) {
         const auto now = Clock::now();
         auto item = frontier_.PopReady(now);
         if (!item) break;
         Site& site = sites_[item->site];
         if (site.config->robots.obey && !RobotsAllow(site, *item, now)) continue;
-        if (item->attempts == 0) {
+        if (item->attempts == 0 && item->redirects.empty()) {
           if (site.config->max_pages > 0 && site.fetches_started >= site.config->max_pages) {
-            Record(site, item->url, OutcomeKind::kOverBudget, "max_pages reached");
+            Settle(site, item->url, OutcomeKind::kOverBudget, "max_pages reached");
             continue;
           }
           ++site.fetches_started;
         }
         frontier_.Started(item->host_key, now);
         ++in_flight_;
-        asio::co_spawn(asio::make_strand(io_), Work(std::move(*item), /*robots=*/false), asio::detached);
+        Validators validators = StoredValidators(site, item->fetch_url());
+        asio::co_spawn(asio::make_strand(io_), Work(std::move(*item), /*robots=*/false, std::move(validators)),
+                       asio::detached);
       }
       if (stopping_) {
         for (auto& item : frontier_.Drain()) Record(sites_[item.site], item.url, OutcomeKind::kCancelled, "crawl stopped");
@@ -403,13 +653,26 @@ class Crawl {
         waiting_for_dns_.clear();
         items_waiting_for_dns_ = 0;
       }
-      if (in_flight_ == 0 && frontier_.queued() == 0 && items_waiting_for_dns_ == 0) break;
-      auto next = frontier_.NextReadyTime(Clock::now());
-      if (next && in_flight_ < max_in_flight && !stopping_) {
-        wake_.expires_at(*next);
-      } else {
-        wake_.expires_at(Clock::time_point::max());
+      FinishDoneRuns();
+      CommitState();
+      const bool idle = in_flight_ == 0 && frontier_.queued() == 0 && items_waiting_for_dns_ == 0;
+      if (idle && (!serve_ || stopping_)) break;
+      const bool runs_to_come = std::any_of(sites_.begin(), sites_.end(), [](const Site& site) {
+        return site.active || site.next_start.has_value();
+      });
+      if (idle && !runs_to_come) {
+        spdlog::error("no site has a run to come: nothing to serve");
+        break;
       }
+      const auto next_run = NextRunStart();
+      auto next = frontier_.NextReadyTime(Clock::now());
+      if (!(next && in_flight_ < max_in_flight && !stopping_)) next = Clock::time_point::max();
+      if (next_run && !stopping_) {
+        // The schedule is wall time; the timer is steady.
+        const auto wait = std::max(*next_run - std::chrono::system_clock::now(), std::chrono::system_clock::duration(0));
+        next = std::min(*next, Clock::now() + std::chrono::duration_cast<Clock::duration>(wait));
+      }
+      wake_.expires_at(*next);
       co_await wake_.async_wait(kTuple);  // cancelled when a request ends or work arrives
     }
   }
@@ -431,10 +694,11 @@ class Crawl {
         robots.state = OriginRobots::State::kFetching;
         CrawlItem robots_item = item;
         robots_item.url = RobotsUrl(item.origin);
+        robots_item.redirects.clear();
         frontier_.Started(host_key, now);
         ++in_flight_;
         ++site.summary.robots_fetches;
-        asio::co_spawn(asio::make_strand(io_), Work(std::move(robots_item), /*robots=*/true), asio::detached);
+        asio::co_spawn(asio::make_strand(io_), Work(std::move(robots_item), /*robots=*/true, Validators{}), asio::detached);
       }
       frontier_.Block(host_key);
       if (std::find(robots.blocked_hosts.begin(), robots.blocked_hosts.end(), host_key) == robots.blocked_hosts.end())
@@ -442,31 +706,47 @@ class Crawl {
       frontier_.PushFront(std::move(item));
       return false;
     }
-    const std::string target = ParseHttpUrl(item.url)->target;
+    const std::string target = ParseHttpUrl(item.fetch_url())->target;
     if (robots.rules->IsAllowed(site.config->robots.agent, target)) return true;
-    Record(site, item.url, OutcomeKind::kRobotsDisallowed,
-           robots.reason.empty() ? "disallowed by " + RobotsUrl(item.origin) + " for agent " + site.config->robots.agent
-                                 : robots.reason);
+    std::string why = robots.reason.empty()
+                          ? "disallowed by " + RobotsUrl(item.origin) + " for agent " + site.config->robots.agent
+                          : robots.reason;
+    if (!item.redirects.empty()) why = "redirect to " + item.fetch_url() + " " + why;
+    Settle(site, item.url, OutcomeKind::kRobotsDisallowed, why);
     return false;
   }
 
   // Fetches and parses one URL off the strand, then hands the result back.
-  asio::awaitable<void> Work(CrawlItem item, bool robots) {
+  // Strand: what a conditional GET of `url` sends, from the last run that
+  // fetched it whole (nothing for a page that failed or was never parsed).
+  Validators StoredValidators(const Site& site, const std::string& url) {
+    auto stored = state_->Get(site.config->name, url);
+    if (!stored.ok()) {
+      spdlog::warn("{}", stored.status().message());
+      return {};
+    }
+    if (!*stored || !(*stored)->last) return {};
+    const state::UrlState& last = *(*stored)->last;
+    if (last.outcome != OutcomeKind::kFetched && last.outcome != OutcomeKind::kNotModified) return {};
+    return last.validators;
+  }
+
+  // (No default argument for `validators`: see Fetcher::Fetch on GCC 12.)
+  asio::awaitable<void> Work(CrawlItem item, bool robots, Validators validators) {
     Completion done;
     done.robots = robots;
     const Site& site = sites_[item.site];
     try {
       if (robots) {
+        // robots.txt follows its own redirects (RFC 9309 2.3.1.2).
         done.fetch = co_await fetcher_.Fetch(item.url, site.robots_fetch);
       } else {
-        // Every redirect hop is checked against scope and, when the target's
-        // robots.txt is already known, against it.
-        auto check = [this, &site](const std::string& url) -> std::optional<OutcomeKind> {
-          if (!InScope(site, url)) return OutcomeKind::kOutOfScope;
-          if (site.config->robots.obey && !KnownRobotsAllow(site, url)) return OutcomeKind::kRobotsDisallowed;
-          return std::nullopt;
-        };
-        done.fetch = co_await fetcher_.Fetch(item.url, site.fetch, check);
+        // A redirect comes back to the strand (Apply), which queues the next
+        // hop through scope, politeness and robots.txt.
+        net::RequestOptions request;
+        request.follow_redirects = false;
+        request.validators = std::move(validators);
+        done.fetch = co_await fetcher_.Fetch(item.fetch_url(), site.fetch, request);
       }
       if (!robots && done.fetch.ok() && IsParseable(done.fetch.Header("Content-Type"))) {
         co_await Parse(site, done);
@@ -486,6 +766,9 @@ class Crawl {
       } else {
         Apply(std::move(done));
       }
+      // One transaction per finished URL: its outcome, the links it gave
+      // and its article are recorded together or not at all.
+      CommitState();
     });
   }
 
@@ -553,21 +836,6 @@ class Crawl {
     done.content_sha256 = std::move(job->content_sha256);
   }
 
-  // Off the strand (redirect checks): robots rules already fetched. Unknown
-  // origins pass; their robots.txt is not fetched in the middle of a redirect.
-  bool KnownRobotsAllow(const Site& site, const std::string& url) {
-    auto parts = ParseHttpUrl(url);
-    if (!parts.ok()) return false;
-    std::shared_ptr<const RobotsRules> rules;
-    {
-      std::lock_guard<std::mutex> lock(known_robots_mutex_);
-      auto it = known_robots_.find(OriginKey(*parts));
-      if (it == known_robots_.end()) return true;
-      rules = it->second;
-    }
-    return rules->IsAllowed(site.config->robots.agent, parts->target);
-  }
-
   // Strand: what the robots.txt of an origin said (RFC 9309 2.3.1).
   void ApplyRobots(Completion done) {
     Site& site = sites_[done.item.site];
@@ -616,10 +884,6 @@ class Crawl {
     robots.state = OriginRobots::State::kKnown;
     robots.failures = 0;
     robots.expires = now + site.config->robots.cache_ttl;
-    {
-      std::lock_guard<std::mutex> lock(known_robots_mutex_);
-      known_robots_[origin] = robots.rules;
-    }
     if (auto crawl_delay = robots.rules->CrawlDelay(site.config->robots.agent)) {
       const Millis capped = std::min(*crawl_delay, site.config->politeness.max_crawl_delay);
       if (capped > frontier_.Delay(host_key)) {
@@ -649,9 +913,25 @@ class Crawl {
     const auto now = Clock::now();
     ++done.item.attempts;
     policy::AdaptiveThrottle* throttle = ThrottleFor(site, done.item.host_key);
-    if (!done.fetch.redirect_chain.empty() && done.fetch.ok()) {
-      // The final URL counts as seen so that a link to it is not fetched again.
-      if (auto final_url = NormalizeUrl(done.fetch.final_url); final_url.ok()) frontier_.MarkSeen(*final_url);
+    const bool answered = done.fetch.is_redirect() || done.fetch.kind == OutcomeKind::kNotModified || done.fetch.ok();
+    if (throttle && answered) {
+      throttle->OnSuccess(Millis(done.fetch.timings.total_ms));
+      frontier_.SetDelay(done.item.host_key, throttle->delay());
+    }
+    if (done.fetch.is_redirect()) {
+      FollowRedirect(site, std::move(done.item), done.fetch.redirect_location);
+      return;
+    }
+    if (!done.item.redirects.empty()) {
+      // The chain as the record keeps it: the URL found, then every hop
+      // before the one that answered.
+      done.fetch.redirect_chain.assign(1, done.item.url);
+      done.fetch.redirect_chain.insert(done.fetch.redirect_chain.end(), done.item.redirects.begin(),
+                                       done.item.redirects.end() - 1);
+    }
+    if (done.fetch.kind == OutcomeKind::kNotModified) {
+      ApplyNotModified(site, done);
+      return;
     }
     if (!done.fetch.ok()) {
       const FetchResult& fetch = done.fetch;
@@ -676,20 +956,19 @@ class Crawl {
         return;
       }
       Record(site, url, fetch.kind, detail + " (" + std::to_string(done.item.attempts) + " attempt(s))");
+      Remember(site, done, fetch.kind, nullptr, {});
       return;
-    }
-    if (throttle) {
-      throttle->OnSuccess(Millis(done.fetch.timings.total_ms));
-      frontier_.SetDelay(done.item.host_key, throttle->delay());
     }
     ++site.summary.pages_fetched;
     if (!done.analysis) {
       Record(site, url, OutcomeKind::kFetched, "");
+      Remember(site, done, OutcomeKind::kFetched, nullptr, {});
       return;
     }
     if (!done.analysis->ok()) {
       if (done.plugin_timed_out) ++site.summary.plugin_timeouts;
       Record(site, url, OutcomeKind::kPluginError, done.analysis->status().message());
+      Remember(site, done, OutcomeKind::kPluginError, nullptr, {});
       return;
     }
     const PageAnalysis& analysis = done.analysis->value();
@@ -697,58 +976,235 @@ class Crawl {
       ++site.summary.plugin_rejected_values;
       spdlog::warn("plugin {} on {}: value refused: {}", site.config->plugin, url, why);
     }
-    Record(site, url, OutcomeKind::kFetched, "");
-    if (stopping_) return;  // nothing new enters a stopping crawl
-    const int depth = done.item.depth + 1;
-    if (analysis.next) Offer(done.item.site, *analysis.next, depth, Priority::kHigh);
-    for (const auto& link : analysis.links) {
-      const bool listing_like = link.kind == LinkKind::kListing || link.kind == LinkKind::kFeed ||
-                                link.kind == LinkKind::kSitemap;
-      Offer(done.item.site, link.url, depth, listing_like ? Priority::kHigh : Priority::kLow);
+    // The article first: if it cannot be written, the crawl stops and the
+    // URL stays queued in the crawl state, to be fetched again on resume.
+    if (analysis.kind == PageKind::kArticle && analysis.article && !WriteArticle(site, done, *analysis.article)) {
+      Record(site, url, OutcomeKind::kCancelled, "the output failed");
+      return;
     }
-    for (const auto& article_url : analysis.articles) Offer(done.item.site, article_url, depth, Priority::kLow);
-    if (analysis.kind == PageKind::kArticle && analysis.article) WriteArticle(site, done, *analysis.article);
+    Record(site, url, OutcomeKind::kFetched, "");
+    std::vector<state::StoredLink> links;
+    auto add_link = [&links, &site](const std::string& link, bool high_priority) {
+      if (auto normalized = NormalizeUrl(link, site.config->url_normalization); normalized.ok())
+        links.push_back({std::move(*normalized), high_priority});
+    };
+    if (analysis.next) add_link(*analysis.next, true);
+    for (const auto& link : analysis.links) {
+      add_link(link.url, link.kind == LinkKind::kListing || link.kind == LinkKind::kFeed ||
+                             link.kind == LinkKind::kSitemap);
+    }
+    for (const auto& article_url : analysis.articles) add_link(article_url, false);
+    Remember(site, done, OutcomeKind::kFetched, &analysis, links);
+    OfferLinks(done.item, links);
   }
 
-  void WriteArticle(Site& site, const Completion& done, const ArticleRecord& article) {
+  // Strand: the links of a page enter the crawl one hop deeper.
+  void OfferLinks(const CrawlItem& from, const std::vector<state::StoredLink>& links) {
+    if (stopping_) return;  // nothing new enters a stopping crawl
+    for (const auto& link : links)
+      Offer(from.site, link.url, from.depth + 1, link.high_priority ? Priority::kHigh : Priority::kLow);
+  }
+
+  // Strand: a 304 to our conditional GET. The page is as it was when we
+  // last parsed it, so the plugin does not see it again; the links it gave
+  // then are offered again, so an unchanged listing page still leads to
+  // whatever it links to.
+  void ApplyNotModified(Site& site, Completion& done) {
+    Record(site, done.item.url, OutcomeKind::kNotModified, "");
+    auto stored = state_->Get(site.config->name, done.item.fetch_url());
+    if (!stored.ok()) return StateFailed(stored.status());
+    state::UrlState state;
+    if (*stored && (*stored)->last) state = std::move(*(*stored)->last);
+    // A 304 carries the current validators (RFC 9110 15.4.5); keep the old
+    // ones for any it left out.
+    const Validators fresh = done.fetch.validators();
+    if (!fresh.etag.empty()) state.validators.etag = fresh.etag;
+    if (!fresh.last_modified.empty()) state.validators.last_modified = fresh.last_modified;
+    state.outcome = OutcomeKind::kNotModified;
+    state.status = done.fetch.status;
+    state.fetched_at_ms = UnixMs();
+    Finish(site, done.item, state);
+    OfferLinks(done.item, state.links);
+  }
+
+  // Strand: the URL is done in this run, with what its fetch learnt for
+  // later runs. Validators only for a page the plugin took whole, so a page
+  // it failed on is fetched (and parsed) in full next time.
+  void Remember(Site& site, const Completion& done, OutcomeKind outcome, const PageAnalysis* analysis,
+                std::vector<state::StoredLink> links) {
+    state::UrlState state;
+    if (outcome == OutcomeKind::kFetched) state.validators = done.fetch.validators();
+    state.outcome = outcome;
+    state.status = done.fetch.status;
+    if (analysis != nullptr) state.page_kind = std::string(PageKindName(analysis->kind));
+    state.content_sha256 = done.content_sha256;
+    state.fetched_at_ms = UnixMs();
+    state.links = std::move(links);
+    Finish(site, done.item, state);
+  }
+
+  // The URL (and the hop that answered, if it redirected) done in the state.
+  void Finish(Site& site, const CrawlItem& item, const state::UrlState& state) {
+    Status status = state_->Finish(site.config->name, site.run, item.url, state);
+    // What a redirect target taught is kept under its own URL too (its
+    // validators are its own), without making it a URL of this run.
+    if (status.ok() && !item.redirects.empty())
+      status = state_->Finish(site.config->name, site.run, item.fetch_url(), state);
+    if (!status.ok()) StateFailed(status);
+  }
+
+  // Strand: a hop answered with a redirect. The next hop is a new request
+  // through the frontier (its host's politeness, its origin's robots.txt),
+  // after the same checks a link gets; any refusal is the URL's outcome.
+  void FollowRedirect(Site& site, CrawlItem item, const std::string& location) {
+    std::vector<std::string> hops{item.url};
+    hops.insert(hops.end(), item.redirects.begin(), item.redirects.end());
+    auto decision = policy::DecideRedirect(hops, location, site.config->limits.max_redirects);
+    if (!decision.follow) {
+      Settle(site, item.url, decision.outcome, decision.detail);
+      return;
+    }
+    auto target = NormalizeUrl(decision.target, site.config->url_normalization);
+    if (!target.ok()) {
+      Settle(site, item.url, OutcomeKind::kRefusedScheme, "redirect from " + hops.back() + ": " + target.status().message());
+      return;
+    }
+    if (!InScope(site, *target)) {
+      Settle(site, item.url, OutcomeKind::kOutOfScope,
+             "redirect from " + hops.back() + " to " + *target + ": host not in the site's hosts");
+      return;
+    }
+    if (stopping_) {
+      Record(site, item.url, OutcomeKind::kCancelled, "crawl stopped during a redirect to " + *target);
+      return;
+    }
+    // The target is a URL like any other: fetched once per crawl, however
+    // many URLs redirect to it.
+    if (!site.seen.Insert(*target)) {
+      Settle(site, item.url, OutcomeKind::kDuplicate, "redirects to " + *target + ", which the crawl already has");
+      return;
+    }
+    spdlog::debug("{}: redirect {} to {}", item.url, hops.size(), *target);
+    item.redirects.push_back(std::move(*target));
+    item.attempts = 0;
+    Queue(std::move(item), /*front=*/true);
+  }
+
+  // Strand: appends the article unless the crawl has it already (by its
+  // canonical URL, in this run or an earlier one) with the same content.
+  // The line is written before the state records it; a crash between the
+  // two is mended on the next start (ReconcileOutput). False when the
+  // output failed (the crawl is then stopping).
+  bool WriteArticle(Site& site, const Completion& done, const ArticleRecord& article) {
     const std::string* canonical = article.Field("canonical_url");
     std::string key = canonical != nullptr ? *canonical : done.fetch.final_url;
     if (auto normalized = NormalizeUrl(key); normalized.ok()) key = *normalized;
-    if (!written_.insert(key).second) {
+    const std::string content_hash = ArticleContentHash(article.Field("title"), article.Field("body"));
+    auto written = state_->ArticleHash(site.config->name, key);
+    if (!written.ok()) {
+      StateFailed(written.status());
+      return false;
+    }
+    if (*written && **written == content_hash) {
       ++site.summary.duplicate_articles;
       spdlog::debug("article {} already written (canonical {})", done.fetch.final_url, key);
-      return;
+      return true;
     }
+    if (output_failed_) return false;
     RecordMeta meta;
     meta.site = site.config->name;
     meta.plugin = site.config->plugin;
     meta.url = done.fetch.final_url;
+    meta.redirect_chain = done.fetch.redirect_chain;
     meta.fetched_at = IsoNow();
     meta.status = done.fetch.status;
     meta.charset = done.charset;
     meta.content_sha256 = done.content_sha256;
-    // File I/O (and the periodic fdatasync) runs on the sink thread, never
-    // on the event loop; it reports back to the strand only on failure.
-    const size_t site_index = done.item.site;
-    asio::post(sink_thread_, [this, site_index, line = ArticleToJson(article, &meta)] {
-      if (output_failed_flag_) return;
-      Status status = writer_->Append(line);
-      if (status.ok() && ++unsynced_ >= 64) {
-        unsynced_ = 0;
-        status = writer_->Sync();
+    // One write(2) into the page cache, on the strand, so that the state
+    // never records an article before its line exists; the fdatasync that
+    // makes it survive a power loss runs on the sink thread.
+    Status status = writer_->Append(ArticleToJson(article, &meta));
+    if (status.ok()) status = state_->MarkWritten(site.config->name, key, content_hash, UnixMs());
+    if (status.ok()) status = state_->SetOutputOffset(writer_->path(), writer_->size());
+    if (!status.ok()) {
+      // Losing output silently is worse than stopping: stop the crawl.
+      spdlog::critical("output failed, stopping the crawl: {}", status.message());
+      output_failed_ = status;
+      Stop();
+      return false;
+    }
+    ++site.summary.articles_written;
+    if (++unsynced_ >= 64) {
+      unsynced_ = 0;
+      asio::post(sink_thread_, [this] {
+        if (Status synced = writer_->Sync(); !synced.ok()) {
+          asio::post(strand_, [this, synced] {
+            spdlog::critical("output failed, stopping the crawl: {}", synced.message());
+            output_failed_ = synced;
+            Stop();
+          });
+        }
+      });
+    }
+    return true;
+  }
+
+  // Strand: ends the transaction of what the strand just did. A state that
+  // cannot be written stops the crawl: going on would fetch what could not
+  // be recorded.
+  void CommitState() {
+    if (Status status = state_->Commit(); !status.ok()) StateFailed(status);
+  }
+
+  void StateFailed(const Status& status) {
+    if (state_failed_) return;
+    spdlog::critical("crawl state failed, stopping the crawl: {}", status.message());
+    state_failed_ = status;
+    Stop();
+  }
+
+  // Before the first fetch: records that reached the output after the last
+  // commit of the state (a crash between the two) are taken into the state,
+  // so they are never written again.
+  Status ReconcileOutput() {
+    auto offset = state_->OutputOffset(writer_->path());
+    if (!offset.ok()) return offset.status();
+    const uint64_t size = writer_->size();
+    if (*offset > size) {
+      spdlog::warn("{} is shorter ({} bytes) than the crawl state recorded ({} bytes): truncated or replaced? "
+                   "Accounting from its end",
+                   writer_->path(), size, *offset);
+    } else if (*offset < size) {
+      auto lines = writer_->ReadFrom(*offset);
+      if (!lines.ok()) return lines.status();
+      int64_t taken = 0;
+      for (const auto& line : *lines) {
+        boost::system::error_code ec;
+        const boost::json::value record = boost::json::parse(line, ec);
+        if (ec || !record.is_object()) continue;  // not ours: the writer only appends whole records
+        const auto& object = record.as_object();
+        auto field = [&object](const char* name) -> std::optional<std::string> {
+          const auto* value = object.if_contains(name);
+          if (value == nullptr || !value->is_string()) return std::nullopt;
+          return std::string(value->as_string());
+        };
+        const auto site = field("site");
+        auto key = field("canonical_url");
+        if (!key) key = field("url");
+        if (!site || !key) continue;
+        if (auto normalized = NormalizeUrl(*key); normalized.ok()) key = std::move(*normalized);
+        const auto title = field("title");
+        const auto body = field("body");
+        const std::string hash = ArticleContentHash(title ? &*title : nullptr, body ? &*body : nullptr);
+        if (Status status = state_->MarkWritten(*site, *key, hash, UnixMs()); !status.ok()) return status;
+        ++taken;
       }
-      if (!status.ok()) {
-        output_failed_flag_ = true;
-        asio::post(strand_, [this, status] {
-          // Losing output silently is worse than stopping: stop the crawl.
-          spdlog::critical("output failed, stopping the crawl: {}", status.message());
-          output_failed_ = status;
-          Stop();
-        });
-        return;
-      }
-      ++articles_written_[site_index];
-    });
+      if (taken > 0)
+        spdlog::info("{}: {} record(s) written just before the last run ended are now known to the crawl state",
+                     writer_->path(), taken);
+    }
+    if (Status status = state_->SetOutputOffset(writer_->path(), size); !status.ok()) return status;
+    return state_->Commit();
   }
 
   void Stop() {
@@ -756,17 +1212,53 @@ class Crawl {
     wake_.cancel();
   }
 
+  // Strand (serve, SIGHUP): the config file is read again. A config that
+  // does not load, or whose plugins or files are wrong, is refused with its
+  // errors and the running one goes on. A good one takes over: requests in
+  // flight finish, what is queued stays queued in the crawl state, and
+  // ServeCrawl starts again with it (resuming the open runs).
+  void Reload() {
+    auto fresh = LoadConfigFile(config_.path);
+    std::vector<std::string> problems;
+    if (!fresh.ok()) {
+      problems.push_back(fresh.status().message());
+    } else {
+      problems = CheckConfig(*fresh, options_, nullptr);
+    }
+    if (!problems.empty()) {
+      for (const auto& problem : problems) spdlog::error("SIGHUP: new config refused: {}", problem);
+      spdlog::error("SIGHUP: still running the config loaded before");
+      return;
+    }
+    if (reload_) return;  // already switching
+    spdlog::warn("SIGHUP: {} reloaded; finishing {} request(s) in flight, then going on with it", config_.path,
+                 in_flight_.load());
+    reload_ = std::move(*fresh);
+    Stop();
+  }
+
   // Strand (the signal_set runs its handlers there).
   void OnSignal(int sig, asio::signal_set& signals) {
-    if (interrupted_) {
+    if (sig == SIGHUP) {
+      Reload();
+    } else if (interrupted_) {
       spdlog::warn("second signal: stopping now");
       io_.stop();
       return;
+    } else {
+      interrupted_ = true;
+      spdlog::warn("signal {}: finishing {} request(s) in flight within shutdown_timeout ({} ms), then stopping "
+                   "(again to stop now)",
+                   sig, in_flight_.load(), config_.crawler.shutdown_timeout.count());
+      Stop();
+      shutdown_timer_.expires_after(config_.crawler.shutdown_timeout);
+      shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;  // the crawl ended first
+        spdlog::warn("shutdown_timeout: abandoning {} request(s) in flight; their URLs stay queued in the crawl state",
+                     in_flight_.load());
+        io_.stop();
+      });
     }
-    interrupted_ = true;
-    spdlog::warn("signal {}: finishing {} request(s) in flight, then stopping (again to stop now)", sig,
-                 in_flight_.load());
-    Stop();
     if (scheduler_done_) return;
     signals.async_wait([this, &signals](const boost::system::error_code& ec, int again) {
       if (!ec) OnSignal(again, signals);
@@ -775,38 +1267,43 @@ class Crawl {
 
  public:
   const std::optional<Status>& output_failed() const { return output_failed_; }
+  const std::optional<Status>& state_failed() const { return state_failed_; }
+  // Set when a SIGHUP brought a new config to go on with.
+  std::optional<Config>& reload() { return reload_; }
 
  private:
   const Config& config_;
   const RunOptions& options_;
+  const bool serve_;
+  state::StateStore* const shared_state_;
   asio::io_context io_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer wake_;
+  asio::steady_timer shutdown_timer_{strand_};  // shutdown_timeout after the first SIGINT/SIGTERM
   std::unique_ptr<asio::thread_pool> parse_pool_;
   std::atomic<int> overrunning_plugin_calls_{0};  // abandoned calls that have not returned yet
   asio::thread_pool sink_thread_{1};
-  net::Fetcher fetcher_;
+  net::Fetcher fetcher_{config_.crawler.dns};  // after io_: destroyed before it, as its Resolver requires
   std::unique_ptr<PluginRegistry> registry_;
   std::vector<Site> sites_;
   engine::Frontier frontier_;
   std::unordered_map<std::string, OriginRobots> robots_;  // by origin
-  std::mutex known_robots_mutex_;  // guards known_robots_, read by redirect checks off the strand
-  std::unordered_map<std::string, std::shared_ptr<const RobotsRules>> known_robots_;
   std::unordered_map<std::string, policy::AdaptiveThrottle> throttles_;  // by host key
   std::unordered_map<std::string, std::string> addresses_;  // host name -> "ip:..." key
   std::unordered_map<std::string, std::vector<CrawlItem>> waiting_for_dns_;
   size_t items_waiting_for_dns_ = 0;
   std::unique_ptr<JsonlWriter> writer_;
-  std::unordered_set<std::string> written_;  // canonical URLs of articles written this run
+  state::StateStore* state_ = nullptr;          // strand only: own_state_ or the caller's
+  std::unique_ptr<state::StateStore> own_state_;
   // Sink thread only: appends since the last fdatasync.
-  int unsynced_ = 0;
-  std::atomic<bool> output_failed_flag_{false};
-  std::unique_ptr<std::atomic<int64_t>[]> articles_written_;  // per site, counted by the sink thread
+  int unsynced_ = 0;  // strand: appends since the last fdatasync was asked for
   std::atomic<int> in_flight_{0};  // changed on the strand; read by the signal handler's log line
   bool stopping_ = false;
   bool scheduler_done_ = false;  // strand: Schedule() has returned
   std::atomic<bool> interrupted_{false};
   std::optional<Status> output_failed_;
+  std::optional<Status> state_failed_;
+  std::optional<Config> reload_;
 };
 
 }  // namespace
@@ -857,7 +1354,8 @@ std::string CrawlSummary::Line() const {
   for (int i = 0; i < kOutcomeKindCount; ++i) {
     const auto kind = static_cast<OutcomeKind>(i);
     if (kind == OutcomeKind::kFetched || kind == OutcomeKind::kNotModified || kind == OutcomeKind::kOutOfScope ||
-        kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kRobotsDisallowed || total.outcomes[i] == 0)
+        kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kRobotsDisallowed || kind == OutcomeKind::kDuplicate ||
+        kind == OutcomeKind::kSeenBefore || total.outcomes[i] == 0)
       continue;
     error_count += total.outcomes[i];
     errors += (errors.empty() ? "" : ", ") + std::string(OutcomeKindName(kind)) + " " + std::to_string(total.outcomes[i]);
@@ -868,8 +1366,10 @@ std::string CrawlSummary::Line() const {
                      " articles written, " + std::to_string(error_count) + " errors";
   if (!errors.empty()) line += " (" + errors + ")";
   const int64_t skipped = total.Outcome(OutcomeKind::kOutOfScope) + total.Outcome(OutcomeKind::kOverBudget) +
-                          total.Outcome(OutcomeKind::kRobotsDisallowed);
-  if (skipped > 0) line += ", " + std::to_string(skipped) + " skipped (robots.txt, out of scope or over limits)";
+                          total.Outcome(OutcomeKind::kRobotsDisallowed) + total.Outcome(OutcomeKind::kDuplicate) +
+                          total.Outcome(OutcomeKind::kSeenBefore);
+  if (skipped > 0)
+    line += ", " + std::to_string(skipped) + " skipped (robots.txt, out of scope, over limits, duplicate or crawled before)";
   if (total.retries > 0) line += ", " + std::to_string(total.retries) + " retries";
   std::string plugin_errors;
   for (const auto& [plugin, counts] : Plugins()) {
@@ -930,7 +1430,67 @@ Result<CrawlSummary> RunCrawl(const Config& config, const RunOptions& options) {
   Crawl crawl(config, options);
   auto summary = crawl.Run();
   if (summary.ok() && crawl.output_failed()) return *crawl.output_failed();
+  if (summary.ok() && crawl.state_failed()) return *crawl.state_failed();
   return summary;
+}
+
+namespace {
+
+// `into` plus `more`, site by site (by name), for the summary of a serve
+// that went through reloads.
+void Accumulate(CrawlSummary& into, const CrawlSummary& more) {
+  for (const auto& site : more.sites) {
+    auto it = std::find_if(into.sites.begin(), into.sites.end(), [&](const SiteSummary& s) { return s.name == site.name; });
+    if (it == into.sites.end()) {
+      into.sites.push_back(site);
+      continue;
+    }
+    it->started = site.started;
+    it->error = site.error;
+    it->urls_accepted += site.urls_accepted;
+    it->pages_fetched += site.pages_fetched;
+    it->articles_written += site.articles_written;
+    it->duplicate_articles += site.duplicate_articles;
+    it->plugin_rejected_values += site.plugin_rejected_values;
+    it->plugin_timeouts += site.plugin_timeouts;
+    it->retries += site.retries;
+    it->robots_fetches += site.robots_fetches;
+    for (int i = 0; i < kOutcomeKindCount; ++i) it->outcomes[i] += site.outcomes[i];
+  }
+  into.elapsed_ms += more.elapsed_ms;
+  into.interrupted = more.interrupted;
+  into.output_path = more.output_path;
+}
+
+}  // namespace
+
+Result<CrawlSummary> ServeCrawl(Config config, const RunOptions& options) {
+  // One state for every config the serve goes through (an in-memory one
+  // would otherwise be lost at a reload), unless a reload moves state_dir.
+  std::unique_ptr<state::StateStore> store;
+  std::string store_dir;
+  CrawlSummary total;
+  for (;;) {
+    if (!store || store_dir != config.crawler.state_dir) {
+      store.reset();
+      auto opened = state::StateStore::Open(config.crawler.state_dir);
+      if (!opened.ok()) return opened.status();
+      store = std::move(*opened);
+      store_dir = config.crawler.state_dir;
+    }
+    std::optional<Config> next;
+    {
+      Crawl crawl(config, options, /*serve=*/true, store.get());
+      auto summary = crawl.Run();
+      if (!summary.ok()) return summary;
+      if (crawl.output_failed()) return *crawl.output_failed();
+      if (crawl.state_failed()) return *crawl.state_failed();
+      Accumulate(total, *summary);
+      next = std::move(crawl.reload());
+    }
+    if (!next) return total;
+    config = std::move(*next);
+  }
 }
 
 FetchSettings FetchSettingsFor(const Config& config, const SiteConfig& site) {
@@ -939,7 +1499,9 @@ FetchSettings FetchSettingsFor(const Config& config, const SiteConfig& site) {
   settings.limits = site.limits;
   settings.tls = site.tls;
   settings.resolve = config.crawler.resolve;
+  settings.dns = config.crawler.dns;
   settings.headers = site.headers;
+  settings.proxy = site.proxy;
   // One jar per site for the whole crawl: the settings are built once per
   // site and every request copies them, sharing the jar.
   if (site.cookies) settings.cookie_jar = std::make_shared<net::CookieJar>();

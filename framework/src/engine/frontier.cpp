@@ -17,10 +17,15 @@ void Frontier::Activate(const std::string& key, Host& host) {
   }
 }
 
-void Frontier::Push(CrawlItem item, const HostPolicy& policy) {
+void Frontier::Push(CrawlItem item, const HostPolicy& policy, bool front) {
   const std::string key = item.host_key;
   Host& host = HostFor(item, &policy);
-  host.queues[static_cast<int>(item.priority)].push_back(std::move(item));
+  auto& queue = host.queues[static_cast<int>(item.priority)];
+  if (front) {
+    queue.push_front(std::move(item));
+  } else {
+    queue.push_back(std::move(item));
+  }
   ++queued_;
   Activate(key, host);
 }

@@ -1,6 +1,6 @@
 // The frontier of one crawl: the URLs still to fetch, in per-host queues,
-// the seen set that makes every URL enter once, and each host's politeness
-// clock.
+// and each host's politeness clock. (Which URLs enter is the engine's seen
+// set per site run; what survives a crash is the crawl state's.)
 //
 // A "host" here is a politeness key (a host name, a registrable domain or an
 // IP address, as the site's politeness.key says). Each host has two queues:
@@ -22,7 +22,6 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace newshound::engine {
@@ -39,7 +38,15 @@ struct CrawlItem {
   Priority priority = Priority::kLow;
   std::string host_key;  // politeness key
   std::string origin;    // scheme://host:port, the robots.txt scope
-  int attempts = 0;      // fetch attempts made so far
+  int attempts = 0;      // fetch attempts made so far (of the current hop)
+  // Redirect targets followed so far, first to last, each in normal form;
+  // host_key and origin are those of the last one. Every hop is a request
+  // of its own through the frontier, so it waits for its host's politeness
+  // and robots.txt like any other; the outcome is still recorded for `url`.
+  std::vector<std::string> redirects;
+
+  // The URL the next request of this item asks for.
+  const std::string& fetch_url() const { return redirects.empty() ? url : redirects.back(); }
 };
 
 struct HostPolicy {
@@ -49,13 +56,11 @@ struct HostPolicy {
 
 class Frontier {
  public:
-  // Marks the URL seen; false when it was seen before.
-  bool MarkSeen(const std::string& url) { return seen_.insert(url).second; }
-  size_t seen_count() const { return seen_.size(); }
-
-  // Queues an item (its URL already marked seen). `policy` applies to the
-  // host unless the host already has one (see SetDelay for changes).
-  void Push(CrawlItem item, const HostPolicy& policy);
+  // Queues an item (its URL already marked seen), at the back of its queue
+  // or, with `front`, at its head (the next hop of a redirect, which should
+  // not wait behind the whole host). `policy` applies to the host unless
+  // the host already has one (see SetDelay for changes).
+  void Push(CrawlItem item, const HostPolicy& policy, bool front = false);
   // Puts an item back at the head of its queue (it was popped but not started).
   void PushFront(CrawlItem item);
   // Queues an item that may not start before `ready_at` (a retry).
@@ -111,7 +116,6 @@ class Frontier {
   void Activate(const std::string& key, Host& host);
   void ReleaseDue(Clock::time_point now);
 
-  std::unordered_set<std::string> seen_;
   std::unordered_map<std::string, Host> hosts_;
   // Hosts with something queued, visited round-robin so that none starves.
   std::deque<std::string> active_;

@@ -6,7 +6,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -18,10 +17,10 @@
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
-#include <set>
 
 #include "decode/content_encoding.h"
 #include "net/cookie_jar.h"
+#include "policy/redirect_policy.h"
 #include "newshound/url.h"
 
 namespace newshound::net {
@@ -40,10 +39,6 @@ constexpr uint64_t kMaxHeaderBytes = 64 * 1024;
 
 int64_t MsSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
-
-bool IsRedirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
 // A Beast body that hands the bytes to a ContentDecoder as they arrive, so
@@ -127,19 +122,41 @@ std::string TlsFailureDetail(SSL* ssl, const boost::system::error_code& ec) {
   return "TLS handshake failed: " + ec.message();
 }
 
+// RFC 4648 base64, for Proxy-Authorization: Basic.
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, in.size() - i);
+    uint32_t chunk = 0;
+    for (size_t j = 0; j < 3; ++j) chunk = (chunk << 8) | (j < n ? static_cast<unsigned char>(in[i + j]) : 0);
+    for (size_t j = 0; j < 4; ++j) out += j <= n ? kAlphabet[(chunk >> (18 - 6 * j)) & 63] : '=';
+  }
+  return out;
+}
+
+// "host:port", with brackets for an IPv6 literal.
+std::string Authority(const std::string& host, uint16_t port) {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 class Request {
  public:
-  Request(Fetcher& fetcher, const FetchSettings& settings, Clock::time_point deadline, FetchTimings& timings)
-      : fetcher_(fetcher), settings_(settings), deadline_(deadline), timings_(timings) {}
+  Request(Fetcher& fetcher, const FetchSettings& settings, Clock::time_point deadline, FetchTimings& timings,
+          const Validators* validators)
+      : fetcher_(fetcher), settings_(settings), deadline_(deadline), timings_(timings), validators_(validators) {}
 
   awaitable<Exchange> Run(const UrlParts& url) {
     Exchange ex;
-    const auto pinned = PinnedAddress(settings_.resolve, url);
+    const UrlParts dial = DialTarget(url);
+    const auto pinned = PinnedAddress(settings_.resolve, dial);
     // Everything the connection is set up with: a pooled connection is only
-    // reused by a request that would have opened the same one.
+    // reused by a request that would have opened the same one (so a proxied
+    // and a direct one are never mixed).
     const std::string key = url.scheme + "://" + url.host + ":" + std::to_string(url.port) + "|" +
                             (pinned ? pinned->first + ":" + std::to_string(pinned->second) : "dns") + "|" +
-                            settings_.tls.ca_file + "|" + (settings_.tls.insecure ? "insecure" : "verify");
+                            settings_.tls.ca_file + "|" + (settings_.tls.insecure ? "insecure" : "verify") + "|" +
+                            ProxyKey();
     const PoolLimits limits = PoolLimits::From(settings_.limits);
     const std::shared_ptr<ConnectionPool> pool = fetcher_.pool();
     ConnectionPool::Lease lease = co_await pool->Acquire(key, limits, deadline_);
@@ -161,8 +178,11 @@ class Request {
 
     for (bool retried = false;; retried = true) {
       if (!slot.conn) {
-        slot.conn = co_await Open(url, pinned, ex);
-        if (!slot.conn) co_return ex;
+        slot.conn = co_await Open(dial, url, pinned, ex);
+        if (!slot.conn) {
+          if (ex.phase == FetchPhase::kResolve) NameProxy(ex);
+          co_return ex;
+        }
         pool->CountOpened();
       }
       ex.remote_address = slot.conn->remote_address;
@@ -188,8 +208,46 @@ class Request {
   }
 
  private:
+  // Where this request's TCP connection goes: the origin itself, or the
+  // proxy that carries the request to it. Decided here only; Open resolves
+  // and connects to whatever this returns.
+  UrlParts DialTarget(const UrlParts& url) const {
+    if (!proxied()) return url;
+    UrlParts proxy;
+    proxy.scheme = "http";
+    proxy.host = settings_.proxy.host;
+    proxy.port = settings_.proxy.port;
+    proxy.target = "/";
+    return proxy;
+  }
+
+  bool proxied() const { return settings_.proxy.enabled(); }
+
+  // The proxy part of the pool key. The credentials are in it, as a tunnel
+  // is authorized once, at CONNECT; the password only as a hash, so a key
+  // seen in a debugger or a log does not give it away.
+  std::string ProxyKey() const {
+    const ProxyOptions& proxy = settings_.proxy;
+    if (!proxy.enabled()) return "direct";
+    return "proxy " + proxy.Address() + " " + proxy.user + " " + std::to_string(std::hash<std::string>{}(proxy.password));
+  }
+
+  // A failure to reach the proxy says so, naming it (never its credentials).
+  void NameProxy(Exchange& ex) const {
+    if (proxied()) ex.detail = "cannot reach proxy " + settings_.proxy.Address() + ": " + ex.detail;
+  }
+
+  template <class Message>
+  void SetProxyAuthorization(Message& message) const {
+    const ProxyOptions& proxy = settings_.proxy;
+    if (!proxy.user.empty())
+      message.set(http::field::proxy_authorization, "Basic " + Base64(proxy.user + ":" + proxy.password));
+  }
+
   // A new connection: resolve (unless pinned), connect, TLS handshake.
-  awaitable<std::unique_ptr<Connection>> Open(const UrlParts& url,
+  // `url` is what is resolved and connected to (DialTarget: the origin, or
+  // the proxy); `origin` is the URL asked for, whose host TLS verifies.
+  awaitable<std::unique_ptr<Connection>> Open(const UrlParts& url, const UrlParts& origin,
                                               const std::optional<std::pair<std::string, uint16_t>>& pinned,
                                               Exchange& ex) {
     auto executor = co_await asio::this_coro::executor;
@@ -209,30 +267,29 @@ class Request {
       endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, pinned->second), url.host,
                                                        std::to_string(pinned->second));
     } else {
-      using namespace asio::experimental::awaitable_operators;
-      tcp::resolver resolver(executor);
-      asio::steady_timer timer(executor);
+      // The fetcher's resolver (c-ares, cached, lookups of one name shared)
+      // returns by the budget's deadline; a lookup it gives up on goes on
+      // and only fills the cache.
       const Budget budget = Arm(FetchPhase::kResolve, settings_.limits.resolve_timeout);
-      timer.expires_at(budget.deadline);
-      auto raced = co_await (resolver.async_resolve(url.host, std::to_string(url.port), kTuple) ||
-                             timer.async_wait(kTuple));
-      if (raced.index() == 1) {
+      ResolveResult resolved = co_await fetcher_.resolver().Resolve(url.host, url.port, budget.deadline);
+      if (resolved.timed_out) {
         SetTimeout(ex, budget, "resolving " + url.host, url.host);
         co_return nullptr;
       }
-      auto [ec, results] = std::get<0>(std::move(raced));
-      if (ec) {
+      if (!resolved.ok()) {
         ex.kind = OutcomeKind::kDns;
         ex.phase = FetchPhase::kResolve;
-        ex.detail = "cannot resolve " + url.host + ": " + ec.message();
+        ex.detail = std::move(resolved.error);  // "cannot resolve HOST: ..."
         co_return nullptr;
       }
-      endpoints = std::move(results);
+      endpoints = tcp::resolver::results_type::create(resolved.endpoints.begin(), resolved.endpoints.end(), url.host,
+                                                       std::to_string(url.port));
     }
     timings_.resolve_ms = MsSince(resolve_start);
 
     auto conn = std::make_unique<Connection>();
-    if (url.scheme == "https") {
+    const auto connect_start = Clock::now();
+    if (origin.scheme == "https") {
       std::string error;
       conn->context = fetcher_.TlsContext(settings_.tls, &error);
       if (!conn->context) {
@@ -242,11 +299,21 @@ class Request {
         co_return nullptr;
       }
       conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *conn->context);
-      if (!co_await Connect(beast::get_lowest_layer(*conn->tls), endpoints, ex)) co_return nullptr;
-      if (!co_await Handshake(*conn->tls, url, ex)) co_return nullptr;
+      if (!co_await Connect(beast::get_lowest_layer(*conn->tls), endpoints, ex)) {
+        NameProxy(ex);
+        co_return nullptr;
+      }
+      if (proxied()) {
+        if (!co_await Tunnel(beast::get_lowest_layer(*conn->tls), origin, ex)) co_return nullptr;
+        timings_.connect_ms = MsSince(connect_start);  // the proxy's connect and the CONNECT exchange
+      }
+      if (!co_await Handshake(*conn->tls, origin, ex)) co_return nullptr;
     } else {
       conn->plain = std::make_unique<beast::tcp_stream>(executor);
-      if (!co_await Connect(*conn->plain, endpoints, ex)) co_return nullptr;
+      if (!co_await Connect(*conn->plain, endpoints, ex)) {
+        NameProxy(ex);
+        co_return nullptr;
+      }
     }
     conn->remote_address = ex.remote_address;
     co_return conn;
@@ -321,6 +388,60 @@ class Request {
     co_return true;
   }
 
+  // Asks the proxy for a tunnel to the origin (RFC 9110 9.3.6). The tunnel
+  // is this request's TCP connection to the origin, so it runs under
+  // connect_timeout and any failure is `connect`. Afterwards the stream
+  // carries the origin's TLS end to end; the proxy sees only host:port.
+  awaitable<bool> Tunnel(beast::tcp_stream& stream, const UrlParts& origin, Exchange& ex) {
+    const std::string authority = Authority(origin.host, origin.port);
+    const std::string proxy = settings_.proxy.Address();
+    http::request<http::empty_body> request(http::verb::connect, authority, 11);
+    request.set(http::field::host, authority);
+    request.set(http::field::user_agent, settings_.user_agent);
+    SetProxyAuthorization(request);
+    const Budget budget = Arm(FetchPhase::kConnect, settings_.limits.connect_timeout);
+    stream.expires_at(budget.deadline);
+    auto fail = [&](const boost::system::error_code& ec, const std::string& doing) {
+      if (ec == beast::error::timeout) {
+        SetTimeout(ex, budget, doing, authority + " through proxy " + proxy);
+      } else {
+        ex.kind = OutcomeKind::kConnect;
+        ex.phase = FetchPhase::kConnect;
+        ex.detail = "error " + doing + ": " + ec.message();
+      }
+    };
+    if (auto [ec, n] = co_await http::async_write(stream, request, kTuple); ec) {
+      fail(ec, "sending CONNECT " + authority + " to proxy " + proxy);
+      co_return false;
+    }
+    beast::flat_buffer buffer;
+    http::response_parser<http::empty_body> parser;
+    parser.header_limit(kMaxHeaderBytes);
+    parser.skip(true);  // a 2xx to CONNECT has no body, whatever its headers say
+    if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
+      fail(ec, "reading the answer of proxy " + proxy + " to CONNECT " + authority);
+      co_return false;
+    }
+    const int status = static_cast<int>(parser.get().result_int());
+    if (status < 200 || status > 299) {
+      ex.kind = OutcomeKind::kConnect;
+      ex.phase = FetchPhase::kConnect;
+      const std::string reason(parser.get().reason().substr(0, 200));
+      ex.detail = "proxy " + proxy + " refused CONNECT " + authority + ": HTTP " + std::to_string(status) +
+                  (reason.empty() ? "" : " " + reason);
+      co_return false;
+    }
+    if (buffer.size() != 0) {
+      // Would be fed to TLS as if the origin had sent it.
+      ex.kind = OutcomeKind::kConnect;
+      ex.phase = FetchPhase::kConnect;
+      ex.detail = "proxy " + proxy + " sent " + std::to_string(buffer.size()) +
+                  " unexpected bytes after accepting CONNECT " + authority;
+      co_return false;
+    }
+    co_return true;
+  }
+
   awaitable<bool> Handshake(beast::ssl_stream<beast::tcp_stream>& stream, const UrlParts& url, Exchange& ex) {
     const auto start = Clock::now();
     SSL* ssl = stream.native_handle();
@@ -364,6 +485,14 @@ class Request {
     std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
     if (!default_port) host += ":" + std::to_string(url.port);
     request.set(http::field::host, host);
+    // Through a proxy, plain http goes in absolute form (RFC 9112 3.2.2)
+    // with the proxy's credentials. Requests inside a CONNECT tunnel are the
+    // origin's: the credentials must never go in there.
+    const bool via_proxy = proxied() && url.scheme == "http";
+    if (via_proxy) {
+      request.target("http://" + host + url.target);
+      SetProxyAuthorization(request);
+    }
     request.set(http::field::user_agent, settings_.user_agent);
     request.set(http::field::accept, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
     request.set(http::field::accept_encoding, "gzip, deflate, br");
@@ -373,6 +502,12 @@ class Request {
     if (settings_.cookie_jar) {
       const std::string cookies = settings_.cookie_jar->CookieHeader(url, std::chrono::system_clock::now());
       if (!cookies.empty()) request.set(http::field::cookie, cookies);
+    }
+    if (validators_ != nullptr) {
+      // Both when both are known: a server that ignores one may honour the
+      // other (RFC 9110 13.1.3 has If-None-Match take precedence).
+      if (!validators_->etag.empty()) request.set(http::field::if_none_match, validators_->etag);
+      if (!validators_->last_modified.empty()) request.set(http::field::if_modified_since, validators_->last_modified);
     }
     // No Connection header: HTTP/1.1 keeps the connection open by default,
     // and it goes back to the pool if the response allows it.
@@ -401,6 +536,17 @@ class Request {
     timings_.headers_ms = MsSince(start);
     const auto& header = parser.get();
     ex.status = static_cast<int>(header.result_int());
+    if (via_proxy && ex.status == 407) {
+      // Only a proxy sends 407 (RFC 9110 15.5.8): the same outcome as a
+      // refused CONNECT, so a wrong password looks alike for both schemes.
+      ex.kind = OutcomeKind::kConnect;
+      ex.phase = FetchPhase::kConnect;
+      ex.status = 0;
+      const std::string reason(header.reason().substr(0, 200));
+      ex.detail = "proxy " + settings_.proxy.Address() + " refused GET " + std::string(request.target()) +
+                  ": HTTP 407" + (reason.empty() ? "" : " " + reason);
+      co_return;
+    }
     for (const auto& field : header) ex.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     // Stored before anything else happens, so a redirect's cookies go with
     // the next hop.
@@ -410,7 +556,7 @@ class Request {
         if (field.name() == http::field::set_cookie) settings_.cookie_jar->SetCookie(url, field.value(), now);
     }
     if (auto it = header.find(http::field::location); it != header.end()) ex.location = std::string(it->value());
-    if (IsRedirect(ex.status) && !ex.location.empty()) {
+    if (policy::IsRedirectStatus(ex.status) && !ex.location.empty()) {
       ex.kind = OutcomeKind::kFetched;  // the caller follows it; the body is not needed
       ex.reusable = co_await DrainRedirectBody(stream, buffer, parser);
       co_return;
@@ -557,6 +703,7 @@ class Request {
   const FetchSettings& settings_;
   Clock::time_point deadline_;
   FetchTimings& timings_;
+  const Validators* validators_;  // conditional GET of this hop; null: unconditional
 };
 
 }  // namespace
@@ -608,22 +755,23 @@ std::shared_ptr<ssl::context> Fetcher::TlsContext(const TlsOptions& tls, std::st
   return context;
 }
 
-awaitable<FetchResult> Fetcher::Fetch(std::string url, const FetchSettings& settings, RedirectCheck redirect_check) {
+awaitable<FetchResult> Fetcher::Fetch(std::string url, const FetchSettings& settings, const RequestOptions& options) {
   FetchResult result;
   result.url = url;
   const auto start = Clock::now();
   const auto deadline = start + settings.limits.request_timeout;
-  std::string current = std::move(url);
-  std::set<std::string> visited;
-  for (int hop = 0;; ++hop) {
+  std::vector<std::string> hops{std::move(url)};
+  for (;;) {
+    const std::string& current = hops.back();
     auto parts = ParseHttpUrl(current);
     if (!parts.ok()) {
       result.kind = OutcomeKind::kRefusedScheme;
       result.detail = parts.status().message();
       break;
     }
-    if (auto normalized = NormalizeUrl(current); normalized.ok()) visited.insert(*normalized);
-    Request request(*this, settings, deadline, result.timings);
+    // Validators belong to the URL asked for, not to where it redirects.
+    const Validators* validators = hops.size() == 1 && !options.validators.empty() ? &options.validators : nullptr;
+    Request request(*this, settings, deadline, result.timings, validators);
     Exchange ex = co_await request.Run(*parts);
     result.final_url = current;
     result.status = ex.status;
@@ -631,39 +779,28 @@ awaitable<FetchResult> Fetcher::Fetch(std::string url, const FetchSettings& sett
     result.headers = std::move(ex.headers);
     result.phase = ex.phase;
     result.detail = std::move(ex.detail);
-    if (ex.kind == OutcomeKind::kFetched && IsRedirect(ex.status) && !ex.location.empty()) {
-      auto target = ResolveUrl(current, ex.location);
-      if (!target.ok()) {
-        result.kind = OutcomeKind::kRefusedScheme;
-        result.detail = "redirect from " + current + ": " + target.status().message();
+    if (ex.kind == OutcomeKind::kFetched && policy::IsRedirectStatus(ex.status) && !ex.location.empty()) {
+      if (!options.follow_redirects) {
+        result.kind = OutcomeKind::kFetched;
+        result.redirect_location = std::move(ex.location);
         break;
       }
-      if (hop >= settings.limits.max_redirects) {
-        result.kind = OutcomeKind::kTooManyRedirects;
-        result.detail = "more than " + std::to_string(settings.limits.max_redirects) + " redirects";
+      auto decision = policy::DecideRedirect(hops, ex.location, settings.limits.max_redirects);
+      if (!decision.follow) {
+        result.kind = decision.outcome;
+        result.detail = std::move(decision.detail);
         break;
-      }
-      auto normalized = NormalizeUrl(*target);
-      if (normalized.ok() && visited.count(*normalized)) {
-        result.kind = OutcomeKind::kRedirectLoop;
-        result.detail = "redirect loop back to " + *target;
-        break;
-      }
-      if (redirect_check) {
-        if (auto refused = redirect_check(*target)) {
-          result.kind = *refused;
-          result.detail = "redirect to " + *target + " not followed";
-          break;
-        }
       }
       result.redirect_chain.push_back(current);
-      current = std::move(*target);
+      hops.push_back(std::move(decision.target));
       continue;
     }
     result.kind = ex.kind;
     if (ex.kind == OutcomeKind::kFetched) {
       result.body = std::move(ex.body);
-      if (ex.status < 200 || ex.status > 299) {
+      if (ex.status == 304 && validators != nullptr) {
+        result.kind = OutcomeKind::kNotModified;
+      } else if (ex.status < 200 || ex.status > 299) {
         result.kind = OutcomeKind::kHttpError;
         result.detail = "HTTP " + std::to_string(ex.status);
       }
@@ -689,7 +826,7 @@ std::string FetchResult::Header(std::string_view name) const {
 
 FetchResult FetchOnce(const std::string& url, const FetchSettings& settings) {
   boost::asio::io_context io;
-  net::Fetcher fetcher;
+  net::Fetcher fetcher(settings.dns);  // after `io`: destroyed first, as the Resolver requires
   FetchResult result;
   boost::asio::co_spawn(
       io, [&]() -> boost::asio::awaitable<void> { result = co_await fetcher.Fetch(url, settings); },

@@ -20,6 +20,8 @@ std::string_view OutcomeKindName(OutcomeKind kind) {
     case OutcomeKind::kRobotsDisallowed: return "robots_disallowed";
     case OutcomeKind::kOutOfScope: return "out_of_scope";
     case OutcomeKind::kOverBudget: return "over_budget";
+    case OutcomeKind::kDuplicate: return "duplicate";
+    case OutcomeKind::kSeenBefore: return "seen_before";
     case OutcomeKind::kPluginError: return "plugin_error";
     case OutcomeKind::kCancelled: return "cancelled";
   }

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -33,6 +34,9 @@ std::string ArticleToJson(const ArticleRecord& article, const RecordMeta* meta) 
     out["site"] = meta->site;
     out["plugin"] = meta->plugin;
     out["url"] = meta->url;
+    json::array redirects;
+    for (const auto& hop : meta->redirect_chain) redirects.emplace_back(hop);
+    out["redirects"] = std::move(redirects);
   }
   out["canonical_url"] = NullOr(article, "canonical_url");
   out["article_id"] = NullOr(article, "article_id");
@@ -173,6 +177,27 @@ Status JsonlWriter::Append(std::string_view json) {
   }
   size_ += line.size();
   return Status::Ok();
+}
+
+Result<std::vector<std::string>> JsonlWriter::ReadFrom(uint64_t offset) const {
+  std::vector<std::string> lines;
+  std::string pending;
+  char block[65536];
+  for (uint64_t at = offset; at < size_;) {
+    const ssize_t n = ::pread(fd_, block, std::min<uint64_t>(sizeof(block), size_ - at), static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return IoError(path_, "cannot read");
+    at += static_cast<uint64_t>(n);
+    for (ssize_t i = 0; i < n; ++i) {
+      if (block[i] == '\n') {
+        lines.push_back(std::move(pending));
+        pending.clear();
+      } else {
+        pending += block[i];
+      }
+    }
+  }
+  return lines;
 }
 
 Status JsonlWriter::Sync() {

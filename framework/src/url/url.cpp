@@ -1,71 +1,33 @@
 #include "newshound/url.h"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
+#include <algorithm>
+#include <string_view>
+#include <utility>
 
-#include <cctype>
+#include "url/whatwg.h"
 
 namespace newshound {
 namespace {
 
-namespace urls = boost::urls;
+// Every thread reuses one URL record, and remembers the last base it
+// parsed (the crawler resolves all the links of a page against one base):
+// with the strings' capacity kept, a parse allocates only the string it
+// returns. No function here calls another that uses the scratch while
+// holding a reference into it.
+struct Scratch {
+  whatwg::Url url;
+  whatwg::Url base;
+  std::string base_input;  // what `base` was parsed from
+  bool base_parsed = false;
+  whatwg::ParseError base_error = whatwg::ParseError::kOk;
+  std::string buffer;  // for rewriting a component
+  std::vector<std::string_view> params;
+};
 
-bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-
-// Characters RFC 3986 allows to appear literally somewhere in a URI
-// reference. Anything else found in an href is percent-encoded, as browsers
-// do when they serialize a URL.
-bool IsUriChar(unsigned char c) {
-  if (std::isalnum(c)) return true;
-  switch (c) {
-    case '-': case '.': case '_': case '~':                        // unreserved
-    case ':': case '/': case '?': case '#': case '[': case ']': case '@':  // gen-delims
-    case '!': case '$': case '&': case '\'': case '(': case ')':   // sub-delims
-    case '*': case '+': case ',': case ';': case '=':
-      return true;
-    default:
-      return false;
-  }
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
 }
-
-// Browser-compatible clean-up of a reference taken from HTML: leading and
-// trailing C0 controls and spaces trimmed, tabs and newlines removed,
-// backslashes read as slashes, and characters that cannot appear in a URI
-// (spaces, non-ASCII, quotes, stray '%') percent-encoded.
-std::string CleanReference(std::string_view in) {
-  size_t begin = 0, end = in.size();
-  while (begin < end && static_cast<unsigned char>(in[begin]) <= 0x20) ++begin;
-  while (end > begin && static_cast<unsigned char>(in[end - 1]) <= 0x20) --end;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(end - begin);
-  bool in_fragment = false;
-  for (size_t i = begin; i < end; ++i) {
-    const unsigned char c = static_cast<unsigned char>(in[i]);
-    if (c == '\t' || c == '\n' || c == '\r') continue;
-    if (c == '#') {
-      if (in_fragment) {  // a second '#' is data
-        out += "%23";
-        continue;
-      }
-      in_fragment = true;
-    }
-    if (c == '\\' && !in_fragment) {
-      out += '/';
-    } else if (c == '%' && i + 2 < end && IsHex(in[i + 1]) && IsHex(in[i + 2])) {
-      out += '%';
-    } else if (c != '%' && IsUriChar(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
-bool IsHttpScheme(urls::scheme id) { return id == urls::scheme::http || id == urls::scheme::https; }
 
 Status Invalid(std::string_view what, std::string_view url, std::string_view why) {
   std::string message(what);
@@ -76,79 +38,242 @@ Status Invalid(std::string_view what, std::string_view url, std::string_view why
   return Status(ErrorCode::kInvalidArgument, std::move(message));
 }
 
-Result<urls::url> ParseAbsolute(std::string_view raw) {
-  const std::string cleaned = CleanReference(raw);
-  auto parsed = urls::parse_uri(cleaned);
-  if (!parsed) return Invalid("invalid URL", raw, parsed.error().message());
-  if (!IsHttpScheme(parsed->scheme_id())) return Invalid("unsupported URL", raw, "only http and https are crawled");
-  if (!parsed->has_authority() || parsed->encoded_host().empty())
-    return Invalid("invalid URL", raw, "no host");
-  return urls::url(*parsed);
+// Parses `base` into scratch.base, or finds it there from the last call.
+whatwg::ParseError ParseBase(Scratch& scratch, std::string_view base) {
+  if (!scratch.base_parsed || scratch.base_input != base) {
+    scratch.base_error = whatwg::Parse(base, nullptr, scratch.base);
+    scratch.base_input.assign(base);
+    scratch.base_parsed = true;
+  }
+  return scratch.base_error;
+}
+
+bool IsHttp(const whatwg::Url& url) {
+  return url.scheme_type == whatwg::Scheme::kHttp || url.scheme_type == whatwg::Scheme::kHttps;
+}
+
+// Parses an absolute http(s) URL into scratch.url; `what` names it in errors.
+Status ParseHttp(Scratch& scratch, std::string_view url, std::string_view what) {
+  if (auto error = whatwg::Parse(url, nullptr, scratch.url); error != whatwg::ParseError::kOk)
+    return Invalid(std::string("invalid ") + std::string(what), url, whatwg::ParseErrorText(error));
+  if (!IsHttp(scratch.url))
+    return Invalid(std::string("unsupported ") + std::string(what), url, "only http and https are crawled");
+  return Status::Ok();
+}
+
+bool IsHex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+int HexValue(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+char UpperHex(char c) { return c >= 'a' && c <= 'f' ? static_cast<char>(c - 'a' + 'A') : c; }
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
+
+// RFC 3986 2.3.
+bool IsUnreserved(int c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+         c == '_' || c == '~';
+}
+
+// Rewrites the percent-encoding of `text`: a '%' that starts no escape
+// becomes %25 (the WHATWG serializer keeps it bare); with `normalize`,
+// escapes of unreserved characters are also decoded and the hex of the
+// others upper-cased (RFC 3986 6.2.2.2).
+void RewritePercent(std::string& text, bool normalize, std::string& buffer) {
+  if (text.find('%') == std::string::npos) return;
+  buffer.clear();
+  buffer.reserve(text.size() + 8);
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c != '%') {
+      buffer += c;
+    } else if (i + 2 < text.size() && IsHex(text[i + 1]) && IsHex(text[i + 2])) {
+      const int value = HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]);
+      if (normalize && IsUnreserved(value)) {
+        buffer += static_cast<char>(value);
+      } else {
+        buffer += '%';
+        buffer += normalize ? UpperHex(text[i + 1]) : text[i + 1];
+        buffer += normalize ? UpperHex(text[i + 2]) : text[i + 2];
+      }
+      i += 2;
+    } else {
+      buffer += "%25";
+    }
+  }
+  text.swap(buffer);
+}
+
+void RewriteComponents(whatwg::Url& url, bool normalize, std::string& buffer) {
+  RewritePercent(url.username, normalize, buffer);
+  RewritePercent(url.password, normalize, buffer);
+  RewritePercent(url.path, normalize, buffer);
+  RewritePercent(url.query, normalize, buffer);
+}
+
+// A glob where '*' matches any run of characters, ASCII case-insensitive.
+bool GlobMatches(std::string_view pattern, std::string_view name) {
+  size_t p = 0, n = 0;
+  size_t star = std::string_view::npos, resume = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+    } else if (p < pattern.size() && AsciiLower(pattern[p]) == AsciiLower(name[n])) {
+      ++p;
+      ++n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+// The name of a "name=value" parameter.
+std::string_view ParamName(std::string_view param) { return param.substr(0, param.find('=')); }
+
+bool Dropped(std::string_view param, const NormalizeOptions& options) {
+  const std::string_view name = ParamName(param);
+  for (const auto& pattern : options.drop_query_params)
+    if (GlobMatches(pattern, name)) return true;
+  return false;
+}
+
+// Removes the path parameters (";name=value" after a segment, as in
+// ";jsessionid=...") that `options` drops. A segment left as "." or ".."
+// keeps its parameters, so the result stays a normal form.
+void DropPathParams(whatwg::Url& url, const NormalizeOptions& options, std::string& buffer) {
+  if (options.drop_query_params.empty() || url.path.find(';') == std::string::npos) return;
+  buffer.clear();
+  const std::string_view path = url.path;
+  size_t start = 0;  // of the segment, after its '/'
+  while (start < path.size()) {
+    size_t end = path.find('/', start + 1);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view segment = path.substr(start, end - start);  // with its leading '/'
+    const size_t semicolon = segment.find(';');
+    const std::string_view bare = segment.substr(0, semicolon);
+    if (semicolon == std::string_view::npos || bare == "/." || bare == "/..") {
+      buffer += segment;
+    } else {
+      buffer += bare;
+      size_t at = semicolon;
+      while (at < segment.size()) {
+        size_t next = segment.find(';', at + 1);
+        if (next == std::string_view::npos) next = segment.size();
+        const std::string_view param = segment.substr(at + 1, next - at - 1);
+        if (!Dropped(param, options)) {
+          buffer += ';';
+          buffer += param;
+        }
+        at = next;
+      }
+    }
+    start = end;
+  }
+  url.path.swap(buffer);
+}
+
+// Drops empty and unwanted parameters from the query and sorts the rest if
+// asked; the query is rebuilt only when that changes it.
+void RewriteQuery(whatwg::Url& url, const NormalizeOptions& options, Scratch& scratch) {
+  if (!url.has_query) return;
+  std::vector<std::string_view>& params = scratch.params;
+  params.clear();
+  const std::string_view query = url.query;
+  bool changed = false;
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    const std::string_view param = query.substr(start, end - start);
+    if (param.empty() || Dropped(param, options)) {
+      changed = true;
+    } else {
+      params.push_back(param);
+    }
+    start = end + 1;
+  }
+  if (options.sort_query && params.size() > 1) {
+    auto by_name = [](std::string_view a, std::string_view b) { return ParamName(a) < ParamName(b); };
+    if (!std::is_sorted(params.begin(), params.end(), by_name)) {
+      std::stable_sort(params.begin(), params.end(), by_name);
+      changed = true;
+    }
+  }
+  if (changed) {
+    std::string& buffer = scratch.buffer;
+    buffer.clear();
+    for (const auto& param : params) {
+      if (!buffer.empty()) buffer += '&';
+      buffer += param;
+    }
+    url.query.swap(buffer);
+  }
+  if (url.query.empty()) url.has_query = false;
 }
 
 }  // namespace
 
-Result<UrlParts> ParseHttpUrl(std::string_view url) {
-  auto parsed = ParseAbsolute(url);
-  if (!parsed.ok()) return parsed.status();
-  urls::url& u = *parsed;
-  u.normalize_scheme();
-  UrlParts parts;
-  parts.scheme = u.scheme();
-  parts.host = u.host_type() == urls::host_type::ipv6 ? std::string(u.encoded_host_address())
-                                                       : std::string(u.encoded_host());
-  for (char& c : parts.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (u.has_port()) {
-    if (u.port().empty()) {
-      parts.port = parts.scheme == "https" ? 443 : 80;
-    } else if (u.port_number() == 0) {
-      return Invalid("invalid URL", url, "bad port");
-    } else {
-      parts.port = u.port_number();
-    }
-  } else {
-    parts.port = parts.scheme == "https" ? 443 : 80;
+Result<std::string> ParseUrl(std::string_view input, std::string_view base) {
+  Scratch& scratch = ThreadScratch();
+  const whatwg::Url* base_url = nullptr;
+  if (!base.empty()) {
+    if (auto error = ParseBase(scratch, base); error != whatwg::ParseError::kOk)
+      return Invalid("invalid base URL", base, whatwg::ParseErrorText(error));
+    base_url = &scratch.base;
   }
-  parts.target = std::string(u.encoded_path());
-  if (parts.target.empty()) parts.target = "/";
-  if (u.has_query()) {
+  if (auto error = whatwg::Parse(input, base_url, scratch.url); error != whatwg::ParseError::kOk)
+    return Invalid("invalid URL", input, whatwg::ParseErrorText(error));
+  return scratch.url.Serialize();
+}
+
+Result<UrlParts> ParseHttpUrl(std::string_view url) {
+  Scratch& scratch = ThreadScratch();
+  if (Status status = ParseHttp(scratch, url, "URL"); !status.ok()) return status;
+  whatwg::Url& u = scratch.url;
+  if (u.port == 0) return Invalid("invalid URL", url, "port 0");
+  UrlParts parts;
+  parts.scheme = u.scheme;
+  parts.host = u.host_kind == whatwg::HostKind::kIpv6 ? u.host.substr(1, u.host.size() - 2) : u.host;
+  parts.port = static_cast<uint16_t>(u.port >= 0 ? u.port : whatwg::DefaultPort(u.scheme_type));
+  RewritePercent(u.path, false, scratch.buffer);
+  RewritePercent(u.query, false, scratch.buffer);
+  parts.target.reserve(u.path.size() + u.query.size() + 1);
+  parts.target = u.path;
+  if (u.has_query) {
     parts.target += '?';
-    parts.target += u.encoded_query();
+    parts.target += u.query;
   }
   return parts;
 }
 
 Result<std::string> ResolveUrl(std::string_view base, std::string_view ref) {
-  auto base_url = ParseAbsolute(base);
-  if (!base_url.ok()) return base_url.status();
-  const std::string cleaned = CleanReference(ref);
-  auto ref_url = urls::parse_uri_reference(cleaned);
-  if (!ref_url) return Invalid("invalid link", ref, ref_url.error().message());
-  urls::url out;
-  auto resolved = urls::resolve(*base_url, *ref_url, out);
-  if (!resolved) return Invalid("cannot resolve link", ref, resolved.error().message());
-  if (!IsHttpScheme(out.scheme_id())) return Invalid("unsupported link", ref, "only http and https are crawled");
-  if (out.encoded_host().empty()) return Invalid("invalid link", ref, "no host");
-  out.remove_fragment();
-  if (out.encoded_path().empty()) out.set_path_absolute(true);  // set_encoded_path("/") gives "/./" in 1.81
-  return std::string(out.buffer());
+  Scratch& scratch = ThreadScratch();
+  if (auto error = ParseBase(scratch, base); error != whatwg::ParseError::kOk)
+    return Invalid("invalid URL", base, whatwg::ParseErrorText(error));
+  if (!IsHttp(scratch.base)) return Invalid("unsupported URL", base, "only http and https are crawled");
+  if (auto error = whatwg::Parse(ref, &scratch.base, scratch.url); error != whatwg::ParseError::kOk)
+    return Invalid("invalid link", ref, whatwg::ParseErrorText(error));
+  if (!IsHttp(scratch.url)) return Invalid("unsupported link", ref, "only http and https are crawled");
+  RewriteComponents(scratch.url, false, scratch.buffer);
+  return scratch.url.Serialize(/*exclude_fragment=*/true);
+}
+
+Result<std::string> NormalizeUrl(std::string_view url, const NormalizeOptions& options) {
+  Scratch& scratch = ThreadScratch();
+  if (Status status = ParseHttp(scratch, url, "URL"); !status.ok()) return status;
+  whatwg::Url& u = scratch.url;
+  RewriteComponents(u, true, scratch.buffer);
+  DropPathParams(u, options, scratch.buffer);
+  RewriteQuery(u, options, scratch);
+  return u.Serialize(/*exclude_fragment=*/true);
 }
 
 Result<std::string> NormalizeUrl(std::string_view url) {
-  auto parsed = ParseAbsolute(url);
-  if (!parsed.ok()) return parsed.status();
-  urls::url& u = *parsed;
-  u.normalize();  // case of scheme and host, percent-encoding, dot segments
-  u.remove_fragment();
-  if (u.has_port()) {
-    const bool default_port = u.port().empty() ||
-                              (u.scheme_id() == urls::scheme::http && u.port_number() == 80) ||
-                              (u.scheme_id() == urls::scheme::https && u.port_number() == 443);
-    if (default_port) u.remove_port();
-  }
-  if (u.encoded_path().empty()) u.set_path_absolute(true);
-  if (u.has_query() && u.encoded_query().empty()) u.remove_query();
-  return std::string(u.buffer());
+  static const NormalizeOptions kDefaults;
+  return NormalizeUrl(url, kDefaults);
 }
 
 std::string OriginKey(const UrlParts& parts) {
