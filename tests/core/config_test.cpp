@@ -637,5 +637,61 @@ TEST(ConfigProxy, MissingPortOrHostAndOtherMalformedUrlsAreRefused) {
       << not_scalar.status().message();
 }
 
+// Crawl state and scheduling keys (docs/configuration.md, docs/scheduling.md).
+TEST(ConfigState, StateScheduleRecrawlAndShutdownKeysAreRead) {
+  auto config = Load(R"(crawler:
+  state_dir: /var/lib/newshound
+  shutdown_timeout: 5s
+sites:
+  - name: cron
+    plugin: p
+    start_urls: [https://a.test/]
+    schedule: "*/15 * * * *"
+    recrawl_after: 7d
+    include: ['/news/']
+    exclude: ['/print/', '\?page=']
+  - name: every
+    plugin: p
+    start_urls: [https://b.test/]
+    schedule: {every: 30m}
+)");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->crawler.state_dir, "/var/lib/newshound");
+  EXPECT_EQ(config->crawler.shutdown_timeout, Millis(5000));
+  EXPECT_EQ(config->sites[0].schedule.cron, "*/15 * * * *");
+  EXPECT_EQ(config->sites[0].recrawl_after, Millis(7LL * 24 * 3600 * 1000));
+  EXPECT_EQ(config->sites[0].include, std::vector<std::string>{"/news/"});
+  EXPECT_EQ(config->sites[0].exclude.size(), 2u);
+  EXPECT_EQ(config->sites[1].schedule.every, Millis(30 * 60 * 1000));
+  EXPECT_FALSE(config->sites[1].schedule.set() == false);
+  // Defaults: nothing kept, no schedule, never re-crawled, 30 s to stop.
+  auto minimal = Load(kMinimal);
+  ASSERT_TRUE(minimal.ok());
+  EXPECT_TRUE(minimal->crawler.state_dir.empty());
+  EXPECT_FALSE(minimal->sites[0].schedule.set());
+  EXPECT_EQ(minimal->sites[0].recrawl_after, Millis(0));
+  EXPECT_EQ(minimal->crawler.shutdown_timeout, Millis(30000));
+}
+
+TEST(ConfigState, BadSchedulesAndPatternsNameTheirPlace) {
+  const std::string head = "sites:\n  - name: a\n    plugin: p\n    start_urls: [https://a.test/]\n";
+  struct Case {
+    std::string yaml, where, what;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"    schedule: \"*/0 * * * *\"\n", "test.yaml:5:15", "step must be at least 1"},
+           {"    schedule: {every: 0s}\n", "test.yaml:5:23", "must be more than 0"},
+           {"    schedule: {every: 1m, cron: \"@daily\"}\n", "test.yaml:5:15", "exactly one of"},
+           {"    schedule: [1, 2]\n", "test.yaml:5:15", "cron expression or a mapping"},
+           {"    include: ['(unclosed']\n", "test.yaml:5:15", "not a valid RE2 pattern"},
+           {"    exclude: [ok, '[z-a]']\n", "test.yaml:5:19", "not a valid RE2 pattern"},
+       }) {
+    auto config = Load(head + c.yaml);
+    ASSERT_FALSE(config.ok()) << c.yaml;
+    EXPECT_NE(config.status().message().find(c.where), std::string::npos) << config.status().message();
+    EXPECT_NE(config.status().message().find(c.what), std::string::npos) << config.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace newshound

@@ -118,7 +118,8 @@ std::string Rss(const std::string& items) {
 <title>Channel</title>
 <link>https://example.test/channel-link</link>
 <atom:link href="https://example.test/rss.xml" rel="self" type="application/rss+xml"/>
-)" + items + "</channel>\n</rss>\n";
+)" + items +
+         "</channel>\n</rss>\n";
 }
 
 std::string Atom(const std::string& entries, const std::string& feed_attributes = "") {
@@ -129,7 +130,8 @@ std::string Atom(const std::string& entries, const std::string& feed_attributes 
 <link rel="self" href="https://example.test/atom.xml"/>
 <link href="https://example.test/feed-home"/>
 <updated>2024-03-01T00:00:00Z</updated>
-)" + entries + "</feed>\n";
+)" + entries +
+         "</feed>\n";
 }
 
 // --- Dates ---------------------------------------------------------------------
@@ -161,13 +163,13 @@ TEST(DiscoveryDate, W3cDatetimeFromYearAloneToFractionsAndZones) {
 
 TEST(DiscoveryDate, W3cLeniencySeenInTheWild) {
   ExpectDates({
-      {"2018-03-07 09:05:30", Ms(2018, 3, 7, 9, 5, 30)},               // space, no zone: UTC
-      {"2018-03-07t09:05:30z", Ms(2018, 3, 7, 9, 5, 30)},              // lower case
-      {"2018-03-07T09:05:30+0300", Ms(2018, 3, 7, 6, 5, 30)},          // no colon in the zone
-      {"2018-03-07T09:05:30+03", Ms(2018, 3, 7, 6, 5, 30)},            // hours only
-      {"2018-03-07 09:05:30 +0000", Ms(2018, 3, 7, 9, 5, 30)},         // PHP's date('Y-m-d H:i:s O')
-      {"2018-03-07T23:30:00-01:00", Ms(2018, 3, 8, 0, 30)},            // zone crosses midnight
-      {"2016-12-31T23:59:60Z", Ms(2016, 12, 31, 23, 59, 59)},          // leap second
+      {"2018-03-07 09:05:30", Ms(2018, 3, 7, 9, 5, 30)},        // space, no zone: UTC
+      {"2018-03-07t09:05:30z", Ms(2018, 3, 7, 9, 5, 30)},       // lower case
+      {"2018-03-07T09:05:30+0300", Ms(2018, 3, 7, 6, 5, 30)},   // no colon in the zone
+      {"2018-03-07T09:05:30+03", Ms(2018, 3, 7, 6, 5, 30)},     // hours only
+      {"2018-03-07 09:05:30 +0000", Ms(2018, 3, 7, 9, 5, 30)},  // PHP's date('Y-m-d H:i:s O')
+      {"2018-03-07T23:30:00-01:00", Ms(2018, 3, 8, 0, 30)},     // zone crosses midnight
+      {"2016-12-31T23:59:60Z", Ms(2016, 12, 31, 23, 59, 59)},   // leap second
   });
 }
 
@@ -182,20 +184,20 @@ TEST(DiscoveryDate, Rfc822WithObsoleteZonesAndTwoDigitYears) {
       {"Wed, 24 Jan 2018 03:03:16 PST", Ms(2018, 1, 24, 11, 3, 16)},
       {"Wed, 24 Jan 2018 14:03:16 +0300", Ms(2018, 1, 24, 11, 3, 16)},
       {"Wed, 24 Jan 2018 05:33:16 -0530", Ms(2018, 1, 24, 11, 3, 16)},
-      {"Wed, 24 Jan 2018 11:03:16 A", Ms(2018, 1, 24, 11, 3, 16)},      // military: read as UTC
-      {"24 Jan 18 11:03:16 GMT", Ms(2018, 1, 24, 11, 3, 16)},           // 00-49: 20xx
-      {"Sun, 06 Nov 94 08:49:37 GMT", Ms(1994, 11, 6, 8, 49, 37)},      // 50-99: 19xx
-      {"6 Nov 094 08:49:37 GMT", Ms(1994, 11, 6, 8, 49, 37)},           // three digits: +1900
-      {"Sunday, 06-Nov-94 08:49:37 GMT", Ms(1994, 11, 6, 8, 49, 37)},   // RFC 850
-      {"Wed, 24 Jan 2018 11:03 GMT", Ms(2018, 1, 24, 11, 3)},           // no seconds
-      {"Wed, 24 Jan 2018 11:03:16", Ms(2018, 1, 24, 11, 3, 16)},        // no zone: UTC
-      {"wed, 24 jan 2018 11:03:16 gmt", Ms(2018, 1, 24, 11, 3, 16)},    // any case
+      {"Wed, 24 Jan 2018 11:03:16 A", Ms(2018, 1, 24, 11, 3, 16)},     // military: read as UTC
+      {"24 Jan 18 11:03:16 GMT", Ms(2018, 1, 24, 11, 3, 16)},          // 00-49: 20xx
+      {"Sun, 06 Nov 94 08:49:37 GMT", Ms(1994, 11, 6, 8, 49, 37)},     // 50-99: 19xx
+      {"6 Nov 094 08:49:37 GMT", Ms(1994, 11, 6, 8, 49, 37)},          // three digits: +1900
+      {"Sunday, 06-Nov-94 08:49:37 GMT", Ms(1994, 11, 6, 8, 49, 37)},  // RFC 850
+      {"Wed, 24 Jan 2018 11:03 GMT", Ms(2018, 1, 24, 11, 3)},          // no seconds
+      {"Wed, 24 Jan 2018 11:03:16", Ms(2018, 1, 24, 11, 3, 16)},       // no zone: UTC
+      {"wed, 24 jan 2018 11:03:16 gmt", Ms(2018, 1, 24, 11, 3, 16)},   // any case
       {"Wednesday, 24 January 2018 11:03:16 GMT", Ms(2018, 1, 24, 11, 3, 16)},
       {"Wed, 24 Jan 2018 11:03:16 +0000 (UTC)", Ms(2018, 1, 24, 11, 3, 16)},
       {"Wed, 24 Jan 2018 12:03:16 CET", Ms(2018, 1, 24, 11, 3, 16)},
       {"Wed, 24 Jan 2018 14:03:16 GMT+03:00", Ms(2018, 1, 24, 11, 3, 16)},
-      {"Mon, 24 Jan 2018 11:03:16 GMT", Ms(2018, 1, 24, 11, 3, 16)},    // wrong weekday: not checked
-      {"Wed, 4 Jan 2018 9:03:16 GMT", Ms(2018, 1, 4, 9, 3, 16)},        // one-digit day and hour
+      {"Mon, 24 Jan 2018 11:03:16 GMT", Ms(2018, 1, 24, 11, 3, 16)},  // wrong weekday: not checked
+      {"Wed, 4 Jan 2018 9:03:16 GMT", Ms(2018, 1, 4, 9, 3, 16)},      // one-digit day and hour
   });
 }
 
@@ -213,7 +215,7 @@ TEST(DiscoveryDate, ImpossibleDatesAndJunkAreRejected) {
       {"2019-02-29", std::nullopt},
       {"Wed, 30 Feb 2018 11:03:16 GMT", std::nullopt},
       {"Wed, 24 Foo 2018 11:03:16 GMT", std::nullopt},
-      {"Wed, 24 Jan 2018", std::nullopt},             // RFC 822 needs a time
+      {"Wed, 24 Jan 2018", std::nullopt},               // RFC 822 needs a time
       {"Wed, 24 Jan 2018 11:03:16 XYZ", std::nullopt},  // unknown zone: no guess
       {"Wed, 24 Jan 2018 11:03:16 GMT trailing", std::nullopt},
       {"0000-01-01", std::nullopt},
@@ -537,11 +539,12 @@ TEST(DiscoverySnapshot, FeedsAgreeWithTheExpectedArticles) {
     const char* origin;
     const char* file;
   };
-  for (const Source& source : {Source{"almaghribtoday", "https://en.almaghribtoday.test", "rss.xml"},
-                               Source{"almaghribtoday", "https://en.almaghribtoday.test", "sitemap-news.xml"},
-                               Source{"almaghribtoday-ar", "https://www.almaghribtoday.test", "rss.xml"},
-                               Source{"almaghribtoday-ar", "https://www.almaghribtoday.test", "sitemap-news.xml"},
-                               Source{"almaghribtoday-ar", "https://www.almaghribtoday.test", "news/morocco/rss.xml"}}) {
+  for (const Source& source :
+       {Source{"almaghribtoday", "https://en.almaghribtoday.test", "rss.xml"},
+        Source{"almaghribtoday", "https://en.almaghribtoday.test", "sitemap-news.xml"},
+        Source{"almaghribtoday-ar", "https://www.almaghribtoday.test", "rss.xml"},
+        Source{"almaghribtoday-ar", "https://www.almaghribtoday.test", "sitemap-news.xml"},
+        Source{"almaghribtoday-ar", "https://www.almaghribtoday.test", "news/morocco/rss.xml"}}) {
     SCOPED_TRACE(std::string(source.edition) + "/" + source.file);
     std::map<std::string, boost::json::object> expected;
     std::istringstream lines(ReadFile(Snapshot(source.edition) / "expected" / "articles.jsonl"));
@@ -550,16 +553,15 @@ TEST(DiscoverySnapshot, FeedsAgreeWithTheExpectedArticles) {
       boost::json::object article = boost::json::parse(line).as_object();
       expected[std::string(article.at("url").as_string())] = article;
     }
-    const auto result = ParseDiscoveryDocument(ReadSite(source.edition, source.file),
-                                               std::string(source.origin) + "/" + source.file);
+    const auto result =
+        ParseDiscoveryDocument(ReadSite(source.edition, source.file), std::string(source.origin) + "/" + source.file);
     ASSERT_FALSE(result.pages.empty());
     for (const DiscoveredEntry& page : result.pages) {
       const std::string path = page.url.substr(std::string(source.origin).size());
       auto it = expected.find(path);
       ASSERT_NE(it, expected.end()) << page.url;
       EXPECT_EQ(page.title, std::string(it->second.at("title").as_string())) << page.url;
-      EXPECT_EQ(page.time_ms, ParseDiscoveryDate(std::string(it->second.at("published").as_string())))
-          << page.url;
+      EXPECT_EQ(page.time_ms, ParseDiscoveryDate(std::string(it->second.at("published").as_string()))) << page.url;
     }
   }
 }
@@ -583,10 +585,11 @@ TEST(DiscoveryGzip, GzipIsRecognisedByItsMagicBytesNotItsName) {
 }
 
 TEST(DiscoveryGzip, ConcatenatedMembersAreOneDocument) {
-  const std::string xml = Urlset("<url><loc>https://example.test/a</loc></url><url><loc>https://example.test/b</loc></url>");
+  const std::string xml =
+      Urlset("<url><loc>https://example.test/a</loc></url><url><loc>https://example.test/b</loc></url>");
   const size_t half = xml.size() / 2;
-  const auto result =
-      ParseDiscoveryDocument(test::Gzip(xml.substr(0, half)) + test::Gzip(xml.substr(half)), "https://example.test/s.xml.gz");
+  const auto result = ParseDiscoveryDocument(test::Gzip(xml.substr(0, half)) + test::Gzip(xml.substr(half)),
+                                             "https://example.test/s.xml.gz");
   EXPECT_EQ(result.pages.size(), 2u);
   EXPECT_TRUE(result.warnings.empty()) << AllWarnings(result);
 }
@@ -689,9 +692,9 @@ TEST(DiscoveryFeed, RssGuidIsTheLinkOnlyWhenItIsAPermalink) {
                                              "https://example.test/rss.xml");
   std::vector<std::string> urls;
   for (const DiscoveredEntry& page : result.pages) urls.push_back(page.url);
-  EXPECT_EQ(urls, (std::vector<std::string>{"https://example.test/news/explicit", "https://example.test/news/unmarked",
-                                            "https://example.test/news/after-empty-link",
-                                            "https://example.test/news/link"}));
+  EXPECT_EQ(urls,
+            (std::vector<std::string>{"https://example.test/news/explicit", "https://example.test/news/unmarked",
+                                      "https://example.test/news/after-empty-link", "https://example.test/news/link"}));
   EXPECT_EQ(result.dropped, 2);
 }
 
@@ -833,9 +836,9 @@ TEST(DiscoveryFeed, AtomXmlBaseIsRespected) {
                                              "https://example.test/feeds/atom.xml");
   std::vector<std::string> urls;
   for (const DiscoveredEntry& page : result.pages) urls.push_back(page.url);
-  EXPECT_EQ(urls, (std::vector<std::string>{"https://example.test/blog/2024/post-1.html",
-                                            "https://cdn.example.test/a/b.html",
-                                            "https://example.test/site/plain.html"}));
+  EXPECT_EQ(urls,
+            (std::vector<std::string>{"https://example.test/blog/2024/post-1.html", "https://cdn.example.test/a/b.html",
+                                      "https://example.test/site/plain.html"}));
 }
 
 TEST(DiscoveryFeed, Utf16FeedWithByteOrderMarkIsDecoded) {
@@ -892,10 +895,10 @@ TEST(DiscoverySafety, InternalEntitiesAreNotExpandedSoEntityBombsAreInert) {
     dtd += "\">";
   }
   dtd += "]>";
-  const auto result = ParseDiscoveryDocument(
-      "<?xml version=\"1.0\"?>" + dtd + "<rss><channel><item><title>x&lol9;y</title>"
-                                       "<link>https://example.test/1</link></item></channel></rss>",
-      "https://example.test/rss.xml");
+  const auto result = ParseDiscoveryDocument("<?xml version=\"1.0\"?>" + dtd +
+                                                 "<rss><channel><item><title>x&lol9;y</title>"
+                                                 "<link>https://example.test/1</link></item></channel></rss>",
+                                             "https://example.test/rss.xml");
   ASSERT_EQ(result.pages.size(), 1u);
   EXPECT_EQ(result.pages[0].title, "xy");
 }
@@ -937,27 +940,67 @@ TEST(DiscoverySafety, WhereRecoveryLosesTheRestOfAnItemTheItemIsLostNotInvented)
   EXPECT_TRUE(HasWarningContaining(result, "line 8: column ")) << AllWarnings(result);
 }
 
-TEST(DiscoveryRepair, BareAmpersandsAreEscapedAtEverySplitOfTheInput) {
+TEST(DiscoveryInputFilter, BareAmpersandsAreEscapedAtEverySplitOfTheInput) {
   const std::string in =
-      "<r a=\"x&y\">Q&A &amp; &#38; &#x26; &lt;<![CDATA[a & b]]>&nbsp; & &#; "
-      "&toolongtobeanyentitynameatallxxxxxx; end&</r><![CDATA[x&";
+      "<?xml version='1.0'?><!-- Q&A --><r a=\"x&y>z\" b='&amp;'>Q&A &amp; &#38; &#x26; &lt;"
+      "<![CDATA[a & b]]>&nbsp; & &#; &toolongtobeanyentitynameatallxxxxxx; end&</r><![CDATA[x&";
   const std::string expected =
-      "<r a=\"x&amp;y\">Q&amp;A &amp; &#38; &#x26; &lt;<![CDATA[a & b]]>&nbsp; &amp; &amp;#; "
-      "&amp;toolongtobeanyentitynameatallxxxxxx; end&amp;</r><![CDATA[x&";
+      "<?xml version='1.0'?><!-- Q&A --><r a=\"x&amp;y>z\" b='&amp;'>Q&amp;A &amp; &#38; &#x26; &lt;"
+      "<![CDATA[a & b]]>&nbsp; &amp; &amp;#; &amp;toolongtobeanyentitynameatallxxxxxx; end&amp;</r><![CDATA[x&";
   for (size_t split = 0; split <= in.size(); ++split) {
-    internal::AmpersandRepair repair;
+    internal::XmlInputFilter filter;
     std::string out;
-    repair.Feed(std::string_view(in).substr(0, split), &out);
-    repair.Feed(std::string_view(in).substr(split), &out);
-    repair.Finish(&out);
+    filter.Feed(std::string_view(in).substr(0, split), &out);
+    filter.Feed(std::string_view(in).substr(split), &out);
+    filter.Finish(&out);
     ASSERT_EQ(out, expected) << "split at " << split;
-    EXPECT_EQ(repair.repaired(), 6);
+    EXPECT_EQ(filter.repaired(), 6);
+    EXPECT_FALSE(filter.stopped());
   }
-  internal::AmpersandRepair byte_by_byte;
+  internal::XmlInputFilter byte_by_byte;
   std::string out;
   for (char c : in) byte_by_byte.Feed(std::string_view(&c, 1), &out);
   byte_by_byte.Finish(&out);
   EXPECT_EQ(out, expected);
+}
+
+TEST(DiscoveryInputFilter, StopsInsideATagWithTooManyAttributes) {
+  std::string tag = "<item";
+  for (int i = 0; i < 300; ++i) tag += " a" + std::to_string(i) + "='x=y'";
+  internal::XmlInputFilter filter;
+  std::string out;
+  filter.Feed("<r><ok a='1' b=\"2\"/>" + tag + "/></r>", &out);
+  filter.Finish(&out);
+  EXPECT_TRUE(filter.stopped());
+  EXPECT_EQ(out.rfind("<r><ok a='1' b=\"2\"/><item a0='x=y'", 0), 0u);
+  EXPECT_LT(out.size(), 20 + tag.size());
+}
+
+TEST(DiscoverySafety, ElementWithTooManyAttributesEndsTheDocumentQuickly) {
+  // libxml2 2.9 compares attributes pairwise: a million of them in one tag
+  // would take hours.
+  std::string attributes;
+  for (int i = 0; i < 1000000; ++i) attributes += " a" + std::to_string(i) + "=''";
+  const auto result = ParseDiscoveryDocument(Rss("<item><link>https://example.test/1</link></item><item" + attributes +
+                                                 "><link>https://example.test/2</link></item>"),
+                                             "https://example.test/rss.xml");
+  ASSERT_EQ(result.pages.size(), 1u);
+  EXPECT_EQ(result.pages[0].url, "https://example.test/1");
+  EXPECT_TRUE(result.truncated);
+  EXPECT_TRUE(HasWarningContaining(result, "an element has more than 256 attributes")) << AllWarnings(result);
+  EXPECT_FALSE(HasWarningContaining(result, "not well-formed")) << AllWarnings(result);
+}
+
+TEST(DiscoverySafety, DeepNestingEndsTheDocumentWithBoundedMemory) {
+  // 50 MiB of "<x>" would grow libxml2's push-parser stacks to gigabytes.
+  const std::string bomb = GzipStream("<rss><channel><item><link>https://example.test/1</link></item>",
+                                      "<x xml:base='a/'>", 100ull << 20, "</channel></rss>");
+  const long rss_before = PeakRssKib();
+  const auto result = ParseDiscoveryDocument(bomb, "https://example.test/rss.xml");
+  EXPECT_LT(PeakRssKib() - rss_before, 16 * 1024);
+  ASSERT_EQ(result.pages.size(), 1u);
+  EXPECT_TRUE(result.truncated);
+  EXPECT_TRUE(HasWarningContaining(result, "elements nested more than 256 deep")) << AllWarnings(result);
 }
 
 TEST(DiscoveryFeed, BareAmpersandsInLinksAndTitlesAreReadAsLiteral) {
@@ -990,7 +1033,8 @@ TEST(DiscoverySafety, JunkEmptyAndHtmlAreUnknownWithAReason) {
   EXPECT_TRUE(html.pages.empty());
   EXPECT_TRUE(HasWarningContaining(html, "is not a sitemap, sitemap index, RSS or Atom 1.0 feed")) << AllWarnings(html);
 
-  const auto atom03 = ParseDiscoveryDocument(R"(<feed xmlns="http://purl.org/atom/ns#"><entry/></feed>)", "https://example.test/");
+  const auto atom03 =
+      ParseDiscoveryDocument(R"(<feed xmlns="http://purl.org/atom/ns#"><entry/></feed>)", "https://example.test/");
   EXPECT_EQ(atom03.kind, DocumentKind::kUnknown);
 }
 
@@ -1010,9 +1054,9 @@ TEST(DiscoverySafety, InvalidUtf8BecomesReplacementCharacters) {
 
 TEST(DiscoverySafety, HugeFieldsAreCappedNotCopied) {
   const std::string huge_title(1 << 20, 'T');
-  const auto result = ParseDiscoveryDocument(
-      Rss("<item><title>" + huge_title + "</title><link>https://example.test/1</link></item>"),
-      "https://example.test/rss.xml");
+  const auto result =
+      ParseDiscoveryDocument(Rss("<item><title>" + huge_title + "</title><link>https://example.test/1</link></item>"),
+                             "https://example.test/rss.xml");
   ASSERT_EQ(result.pages.size(), 1u);
   EXPECT_EQ(result.pages[0].title.size(), 2048u);
 }

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "engine/frontier.h"
+#include "frontier/frontier.h"
 
-namespace newshound::engine {
+namespace newshound::frontier {
 namespace {
 
 using std::chrono::milliseconds;
@@ -119,4 +119,4 @@ TEST(Frontier, DrainEmptiesEveryQueue) {
 }
 
 }  // namespace
-}  // namespace newshound::engine
+}  // namespace newshound::frontier

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e_support.h"
+#include "newshound/config.h"
 
 namespace newshound::e2e {
 namespace {
@@ -70,6 +71,24 @@ TEST(Cli, CheckAcceptsTheDemoConfig) {
                       std::chrono::seconds(60), {{"NEWSHOUND_DEMO_CA", (dir.path() / "ca.pem").string()}});
   EXPECT_TRUE(run.status.success()) << run.err;
   EXPECT_NE(run.out.find("almaghribtoday-en: plugin almaghribtoday"), std::string::npos) << run.out;
+}
+
+// The config for the real outlet is valid, and ready for `serve`: every
+// site has a schedule and a crawl state to come back to.
+TEST(Cli, CheckAcceptsTheOutletConfigForServe) {
+  const std::string path = std::string(NEWSHOUND_SOURCE_DIR) + "/configs/almaghribtoday.yaml";
+  CliRun run = RunCli({"check", "--plugin-dir", NEWSHOUND_PLUGIN_DIR, path});
+  EXPECT_TRUE(run.status.success()) << run.err;
+  EXPECT_NE(run.out.find("almaghribtoday-en: plugin almaghribtoday"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("almaghribtoday-ar: plugin almaghribtoday"), std::string::npos) << run.out;
+  auto config = LoadConfigFile(path);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_FALSE(config->crawler.state_dir.empty());
+  for (const auto& site : config->sites) {
+    EXPECT_EQ(site.schedule.every, std::chrono::minutes(30)) << site.name;
+    EXPECT_GE(site.politeness.delay, std::chrono::seconds(1)) << site.name;
+    EXPECT_TRUE(site.robots.obey) << site.name;
+  }
 }
 
 TEST(Cli, RunWithAMissingConfigExits1NamingIt) {

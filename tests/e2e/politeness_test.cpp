@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "e2e_support.h"
 
@@ -409,6 +410,49 @@ TEST_F(PolitenessTest, ConditionalGet_UnchangedPagesAreNotModifiedAndNotParsedAg
   const std::string lines = test::ReadFile(dir_.path() / "articles.jsonl");
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 6);
   EXPECT_NE(lines.find("Corrected text."), std::string::npos);
+}
+
+// Scope beyond hosts: RE2 patterns searched in each link's URL. A start
+// URL need not match an include pattern; nothing may match an exclude one.
+TEST_F(PolitenessTest, Scope_IncludeAndExcludePatternsDecideWhichLinksAreFollowed) {
+  WriteSite(root_.path(), 5);
+  Crawl crawl = Run({"p.test"}, {"/"},
+                    "    politeness: {delay: 0ms}\n"
+                    "    include: ['/articles/[1-3]\\.html$']\n"
+                    "    exclude: ['/articles/2']\n");
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  ExpectOutcomesBalance(crawl.summary);
+  EXPECT_EQ(Outcome(crawl.summary, "fetched"), 3);  // the listing, 1 and 3
+  EXPECT_EQ(Outcome(crawl.summary, "out_of_scope"), 3);
+  std::set<std::string> requested;
+  for (const auto& entry : crawl.log) requested.insert(entry.target);
+  EXPECT_EQ(requested, (std::set<std::string>{"/robots.txt", "/", "/articles/1.html", "/articles/3.html"}));
+}
+
+// Listing pages leave a host's queue before articles by default, so a crawl
+// learns what exists first; `priorities:` turns that around.
+TEST_F(PolitenessTest, Frontier_ListingsGoFirstUnlessPrioritiesSayOtherwise) {
+  auto order = [this](const std::string& priorities) {
+    WriteSite(root_.path(), 4,
+              {{"index.html", "<html><body><a href=\"/articles/1.html\">1</a><a href=\"/articles/2.html\">2</a>"
+                              "<a href=\"/more/\">more</a></body></html>"},
+               {"more/index.html", "<html><body><a href=\"/articles/3.html\">3</a></body></html>"}});
+    Crawl crawl = Run({"q.test"}, {"/"}, "    politeness: {delay: 0ms, max_connections_per_host: 1}\n" + priorities);
+    EXPECT_TRUE(crawl.run.status.success()) << crawl.run.err;
+    std::vector<std::string> targets;
+    const auto by_host = ByHost(crawl.log);
+    for (const auto& entry : by_host.at("q.test"))
+      if (entry.target != "/robots.txt") targets.push_back(entry.target);
+    return targets;
+  };
+  const auto by_default = order("");
+  ASSERT_EQ(by_default.size(), 5u);
+  EXPECT_EQ(by_default[1], "/more/");  // before the articles the home page linked first
+  const auto articles_first = order("    priorities: {listing: low, article: high}\n");
+  ASSERT_EQ(articles_first.size(), 5u);
+  EXPECT_EQ(articles_first[1], "/articles/1.html");
+  EXPECT_EQ(articles_first[2], "/articles/2.html");
+  EXPECT_EQ(articles_first[3], "/more/");
 }
 
 }  // namespace

@@ -52,7 +52,8 @@ class CrawlStateTest : public ::testing::Test {
   }
 
   // `site` is added to the site's keys; `more` after the site.
-  fs::path WriteConfig(const std::string& delay, const std::string& site = "", const std::string& more = "") {
+  fs::path WriteConfig(const std::string& delay, const std::string& site = "", const std::string& more = "",
+                       const std::string& start_url = "https://en.almaghribtoday.test/") {
     const auto config = dir_.path() / "crawl.yaml";
     test::WriteFile(config, "crawler:\n"
                             "  threads: 2\n"
@@ -74,7 +75,7 @@ class CrawlStateTest : public ::testing::Test {
                             "sites:\n"
                             "  - name: almaghribtoday-en\n"
                             "    plugin: almaghribtoday\n"
-                            "    start_urls: [\"https://en.almaghribtoday.test/\"]\n" + site + more);
+                            "    start_urls: [\"" + start_url + "\"]\n" + site + more);
     return config;
   }
 
@@ -208,6 +209,47 @@ TEST_F(CrawlStateTest, Incremental_AGrowingOutletCostsOnlyItsListingsAndNewArtic
   const auto summary = json::parse(test::ReadFile(summary_path)).as_object().at("total").as_object();
   EXPECT_EQ(summary.at("articles_written").as_int64(), 1);
   EXPECT_EQ(summary.at("outcomes").at("seen_before").as_int64(), 25) << json::serialize(summary);
+}
+
+// Sitemaps and feeds are read by the core itself (the plugin never sees
+// them): a feed alone leads to the articles it lists.
+TEST_F(CrawlStateTest, Discovery_AFeedAloneLeadsToItsArticles) {
+  const auto config = WriteConfig("0ms", "", "", "https://en.almaghribtoday.test/rss.xml");
+  const auto summary_path = dir_.path() / "summary.json";
+  CliRun run = RunCli({"run", config.string(), "--summary", summary_path.string()});
+  ASSERT_TRUE(run.status.success()) << run.status.ToString() << run.err;
+  EXPECT_NE(run.err.find("rss.xml: rss with 20 page(s)"), std::string::npos) << run.err;
+  const auto records = ReadJsonl(Output());
+  EXPECT_EQ(records.size(), 20u);  // the feed's 20 items, all articles
+  const auto summary = json::parse(test::ReadFile(summary_path)).as_object().at("total").as_object();
+  EXPECT_EQ(summary.at("outcomes").at("plugin_error").as_int64(), 0);
+  EXPECT_EQ(summary.at("pages_fetched").as_int64(), 21);
+}
+
+// The Sitemap: lines of robots.txt lead to the sitemap index, its children,
+// and the pages they list; `since` keeps only what is recent enough.
+TEST_F(CrawlStateTest, Discovery_RobotsSitemapsWithASinceWindow) {
+  // Keep entries from 2018-01-01 on: the window is relative to now.
+  const int64_t cutoff_ms = 1514764800000;  // 2018-01-01T00:00:00Z
+  const int64_t since_s = (NowMs() - cutoff_ms) / 1000;
+  const auto config = WriteConfig("0ms",
+                                  "    max_depth: 3\n"  // robots sitemaps (1), index children (2), their pages (3)
+                                  "    discovery: {robots_sitemaps: true, since: " + std::to_string(since_s) + "s}\n",
+                                  "", "https://en.almaghribtoday.test/static/css/main.css");
+  CliRun run = RunCli({"run", config.string()});
+  ASSERT_TRUE(run.status.success()) << run.status.ToString() << run.err;
+  std::set<std::string> expected;
+  for (const auto& record : ReadJsonl(OutletDir("almaghribtoday") / "expected" / "articles.jsonl"))
+    if (std::string(record.at("published").as_string()) >= "2018-01-01") expected.insert(std::string(record.at("url").as_string()));
+  ASSERT_FALSE(expected.empty());
+  std::set<std::string> written;
+  for (const auto& record : ReadJsonl(Output()))
+    written.insert(std::string(record.at("url").as_string()).substr(std::string(kOrigin).size()));
+  EXPECT_EQ(written, expected);
+  std::set<std::string> requested;
+  for (const auto& entry : server_->ReadLog()) requested.insert(entry.target);
+  for (const char* sitemap : {"/sitemap.xml", "/sitemap-news.xml", "/sitemap-articles.xml", "/sitemap-sections.xml"})
+    EXPECT_TRUE(requested.count(sitemap)) << sitemap;
 }
 
 // Polls until `done` holds (a wait, not a timing assertion); false after

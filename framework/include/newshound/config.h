@@ -121,11 +121,42 @@ struct ScheduleOptions {
   bool set() const { return !cron.empty() || every > Millis(0); }
 };
 
+// `priorities:` of a site: which links leave the frontier first. The
+// frontier has two levels per host; `high` goes before `low`. By default
+// what leads to articles (listing pages, next pages, feeds, sitemaps) goes
+// first, so a crawl learns what exists before it fetches it.
+struct PriorityOptions {
+  bool listing = true;   // listing: links the plugin calls listing pages
+  bool next = true;      // next: a listing's next page
+  bool feed = true;      // feed: RSS/Atom feeds
+  bool sitemap = true;   // sitemap: sitemaps and sitemap indexes
+  bool article = false;  // article: article pages
+  bool other = false;    // other: any other link
+};
+
+// `discovery:` of a site: where the core finds article URLs by itself, in
+// sitemaps and feeds (docs/discovery.md), besides the plugin's links. A
+// fetched document that parses as a sitemap, sitemap index, RSS or Atom
+// feed is read by the core (the plugin does not see it), whatever led to it.
+struct DiscoverySettings {
+  bool robots_sitemaps = false;        // robots_sitemaps: follow the Sitemap: lines of the hosts' robots.txt
+  std::vector<std::string> sitemaps;   // sitemaps: sitemap (or index) URLs fetched at the start of every run
+  std::vector<std::string> feeds;      // feeds: RSS/Atom feed URLs fetched at the start of every run
+  // since: entries dated longer ago than this are skipped (undated ones are
+  // kept); 0 (the default): none is skipped for its age.
+  Millis since{0};
+};
+
 struct SiteConfig {
   std::string name;                     // name: unique, names the site in output and logs
   std::string plugin;                   // plugin: name of the site plugin
   std::vector<std::string> start_urls;  // start_urls: where the crawl starts (required)
   std::vector<std::string> hosts;       // hosts: hosts in scope (default: those of start_urls)
+  // include: RE2 patterns searched in a link's URL (normal form); when any
+  // is given, a link must match one to be in scope (start URLs need not).
+  std::vector<std::string> include;
+  // exclude: RE2 patterns; a URL that matches any is out of scope.
+  std::vector<std::string> exclude;
   int64_t max_pages = 10'000;           // max_pages: fetches budgeted for one run (0 = no limit)
   int max_depth = 20;                   // max_depth: link hops from a start URL
   // recrawl_after: an article (or a page gone for good) that an earlier run
@@ -133,6 +164,8 @@ struct SiteConfig {
   // its title or body changed; 0 (the default): never again.
   Millis recrawl_after{0};
   ScheduleOptions schedule;             // schedule: when `serve` runs the site (none: serve refuses the site)
+  PriorityOptions priorities;           // priorities: link kind -> high or low
+  DiscoverySettings discovery;          // discovery: sitemaps and feeds
   std::string user_agent;               // user_agent: default crawler.user_agent
   // headers: name -> value sent with every request of the site; merged over
   // crawler.headers (a site entry replaces the crawler-wide one of the same

@@ -1,6 +1,7 @@
 #include "newshound/config.h"
 
 #include <arpa/inet.h>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
@@ -141,6 +142,19 @@ class Loader {
     std::vector<std::string> out;
     for (size_t i = 0; i < node.size(); ++i) out.push_back(String(node[i], key + "[" + std::to_string(i) + "]"));
     return out;
+  }
+
+  // A list of RE2 patterns, each compiled here so a bad one is reported
+  // with its position rather than at crawl time.
+  std::vector<std::string> Patterns(const YAML::Node& node, const std::string& key) const {
+    std::vector<std::string> patterns = StringList(node, key);
+    for (size_t i = 0; i < patterns.size(); ++i) {
+      RE2 re(patterns[i], RE2::Quiet);
+      if (!re.ok())
+        Fail(node.IsSequence() ? node[i].Mark() : node.Mark(),
+             "'" + key + "': '" + patterns[i] + "' is not a valid RE2 pattern: " + re.error());
+    }
+    return patterns;
   }
 
   // Any YAML value as JSON, for plugin settings (scalars stay strings unless
@@ -303,6 +317,37 @@ class Loader {
                           }}});
                 if (a.ceiling < a.floor) Fail(n.Mark(), "'" + k + ".ceiling' must not be below its floor");
               }}});
+  }
+
+  // `discovery:`: sitemaps and feeds the core reads itself.
+  void ReadDiscovery(const YAML::Node& node, const std::string& path, DiscoverySettings& d) const {
+    auto urls = [this](const YAML::Node& n, const std::string& k) {
+      std::vector<std::string> list = StringList(n, k);
+      for (size_t i = 0; i < list.size(); ++i) {
+        auto parsed = ParseHttpUrl(list[i]);
+        if (!parsed.ok()) Fail(n.IsSequence() ? n[i].Mark() : n.Mark(), "'" + k + "': " + parsed.status().message());
+      }
+      return list;
+    };
+    ReadMap(node, path,
+            {{"robots_sitemaps", [&](const YAML::Node& n, const std::string& k) { d.robots_sitemaps = Bool(n, k); }},
+             {"sitemaps", [&](const YAML::Node& n, const std::string& k) { d.sitemaps = urls(n, k); }},
+             {"feeds", [&](const YAML::Node& n, const std::string& k) { d.feeds = urls(n, k); }},
+             {"since", [&](const YAML::Node& n, const std::string& k) { d.since = Duration(n, k); }}});
+  }
+
+  // `priorities:`: link kind -> "high" or "low".
+  void ReadPriorities(const YAML::Node& node, const std::string& path, PriorityOptions& p) const {
+    auto level = [this](bool& out) {
+      return [this, &out](const YAML::Node& n, const std::string& k) {
+        const std::string text = Scalar(n, k);
+        if (text != "high" && text != "low") Fail(n.Mark(), "'" + k + "' must be high or low, got '" + text + "'");
+        out = text == "high";
+      };
+    };
+    ReadMap(node, path,
+            {{"listing", level(p.listing)}, {"next", level(p.next)}, {"feed", level(p.feed)},
+             {"sitemap", level(p.sitemap)}, {"article", level(p.article)}, {"other", level(p.other)}});
   }
 
   // `schedule:`: a cron expression, or `{every: DURATION}` (or `{cron: EXPR}`).
@@ -502,10 +547,14 @@ class Loader {
              }
            }},
           {"hosts", [&](const YAML::Node& n, const std::string& k) { site.hosts = StringList(n, k); }},
+          {"include", [&](const YAML::Node& n, const std::string& k) { site.include = Patterns(n, k); }},
+          {"exclude", [&](const YAML::Node& n, const std::string& k) { site.exclude = Patterns(n, k); }},
           {"max_pages", [&](const YAML::Node& n, const std::string& k) { site.max_pages = Integer(n, k, 0, 1'000'000'000'000); }},
           {"max_depth", [&](const YAML::Node& n, const std::string& k) { site.max_depth = static_cast<int>(Integer(n, k, 0, 10'000)); }},
           {"recrawl_after", [&](const YAML::Node& n, const std::string& k) { site.recrawl_after = Duration(n, k); }},
           {"schedule", [&](const YAML::Node& n, const std::string& k) { ReadSchedule(n, k, site.schedule); }},
+          {"priorities", [&](const YAML::Node& n, const std::string& k) { ReadPriorities(n, k, site.priorities); }},
+          {"discovery", [&](const YAML::Node& n, const std::string& k) { ReadDiscovery(n, k, site.discovery); }},
           {"user_agent", [&](const YAML::Node& n, const std::string& k) { site.user_agent = String(n, k); }},
           {"headers", [&](const YAML::Node& n, const std::string& k) { ReadHeaders(n, k, site.headers); }},
           {"proxy", [&](const YAML::Node& n, const std::string& k) { site.proxy = Proxy(n, k); }},

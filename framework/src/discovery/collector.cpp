@@ -1,3 +1,5 @@
+// The Collector (the rules every document kind shares: URL resolution,
+// dates, since, caps, warnings) and the text helpers.
 #include <libxml/HTMLparser.h>
 
 #include <algorithm>
@@ -13,31 +15,12 @@ namespace {
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    *out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out += static_cast<char>(0xC0 | (cp >> 6));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18));
-    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // windows-1252's reading of 0x80..0x9F, which is what "&#146;" means in
 // every browser (HTML's numeric character reference rules).
-constexpr uint16_t kWindows1252C1[32] = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+constexpr uint16_t kWindows1252C1[32] = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                         0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+                                         0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                         0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
 // The code point of "&...;" body `name` ("eacute", "#8217", "#x2019").
 std::optional<uint32_t> ReferenceValue(std::string_view name) {
@@ -153,6 +136,25 @@ std::optional<std::string> Attributes::Get(std::string_view ns, std::string_view
 
 // --- Text helpers ---
 
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+  if (cp < 0x80) {
+    *out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *out += static_cast<char>(0xC0 | (cp >> 6));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *out += static_cast<char>(0xE0 | (cp >> 12));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *out += static_cast<char>(0xF0 | (cp >> 18));
+    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
 std::string_view TrimAscii(std::string_view text) {
   while (!text.empty() && IsAsciiSpace(text.front())) text.remove_prefix(1);
   while (!text.empty() && IsAsciiSpace(text.back())) text.remove_suffix(1);
@@ -218,8 +220,8 @@ std::string StripTags(std::string_view html) {
   for (size_t i = 0; i < html.size(); ++i) {
     const char c = html[i];
     const char next = i + 1 < html.size() ? html[i + 1] : '\0';
-    const bool starts_tag = c == '<' && ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
-                                         next == '/' || next == '!' || next == '?');
+    const bool starts_tag = c == '<' && ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || next == '/' ||
+                                         next == '!' || next == '?');
     const size_t close = starts_tag ? html.find('>', i) : std::string_view::npos;
     if (close == std::string_view::npos) {
       out += c;
@@ -337,8 +339,8 @@ void Collector::Finish() {
   for (size_t i = 0; i < kProblemKinds; ++i) {
     const int64_t count = problems_[i];
     if (count <= kShownPerProblem) continue;
-    Warn(std::to_string(count - kShownPerProblem) + " more " + ProblemNoun(static_cast<Problem>(i)) +
-         " not shown (" + std::to_string(count) + " in all)");
+    Warn(std::to_string(count - kShownPerProblem) + " more " + ProblemNoun(static_cast<Problem>(i)) + " not shown (" +
+         std::to_string(count) + " in all)");
   }
 }
 

@@ -37,15 +37,15 @@ int DaysInMonth(int64_t year, int month) {
 // A calendar time plus a zone offset, checked and turned into Unix ms.
 // Leap seconds (:60) are read as :59 rather than rejected: some feeds
 // really carry them and the second does not matter for discovery.
-std::optional<int64_t> ToUnixMs(int64_t year, int month, int day, int hour, int minute, int second,
-                                int millis, int offset_seconds) {
-  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
-      hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+std::optional<int64_t> ToUnixMs(int64_t year, int month, int day, int hour, int minute, int second, int millis,
+                                int offset_seconds) {
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour < 0 ||
+      hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
     return std::nullopt;
   }
   if (second == 60) second = 59;
-  const int64_t seconds = DaysFromCivil(year, month, day) * kSecondsPerDay + hour * 3600 + minute * 60 +
-                          second - offset_seconds;
+  const int64_t seconds =
+      DaysFromCivil(year, month, day) * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_seconds;
   return seconds * 1000 + millis;
 }
 
@@ -107,12 +107,11 @@ struct NamedZone {
   int minutes;
 };
 constexpr NamedZone kNamedZones[] = {
-    {"ut", 0},      {"utc", 0},     {"gmt", 0},     {"z", 0},       {"est", -300},  {"edt", -240},
-    {"cst", -360},  {"cdt", -300},  {"mst", -420},  {"mdt", -360},  {"pst", -480},  {"pdt", -420},
-    {"wet", 0},     {"west", 60},   {"bst", 60},    {"cet", 60},    {"cest", 120},  {"eet", 120},
-    {"eest", 180},  {"msk", 180},   {"jst", 540},   {"kst", 540},   {"hkt", 480},   {"sgt", 480},
-    {"aest", 600},  {"aedt", 660},  {"nzst", 720},  {"nzdt", 780},  {"akst", -540}, {"akdt", -480},
-    {"hst", -600},
+    {"ut", 0},      {"utc", 0},     {"gmt", 0},    {"z", 0},      {"est", -300}, {"edt", -240}, {"cst", -360},
+    {"cdt", -300},  {"mst", -420},  {"mdt", -360}, {"pst", -480}, {"pdt", -420}, {"wet", 0},    {"west", 60},
+    {"bst", 60},    {"cet", 60},    {"cest", 120}, {"eet", 120},  {"eest", 180}, {"msk", 180},  {"jst", 540},
+    {"kst", 540},   {"hkt", 480},   {"sgt", 480},  {"aest", 600}, {"aedt", 660}, {"nzst", 720}, {"nzdt", 780},
+    {"akst", -540}, {"akdt", -480}, {"hst", -600},
 };
 
 // An RFC 822 zone (lower case): a name, a military letter, a numeric
@@ -138,9 +137,9 @@ bool ParseZone(std::string_view zone, int* offset_seconds) {
 }
 
 std::optional<int> MonthNumber(std::string_view word) {
-  static constexpr std::array<const char*, 12> kFull = {"january", "february", "march",     "april",
-                                                        "may",     "june",     "july",      "august",
-                                                        "september", "october", "november", "december"};
+  static constexpr std::array<const char*, 12> kFull = {"january",   "february", "march",    "april",
+                                                        "may",       "june",     "july",     "august",
+                                                        "september", "october",  "november", "december"};
   const std::string lower = Lower(word);
   for (int i = 0; i < 12; ++i) {
     const std::string_view full(kFull[i]);
@@ -151,7 +150,7 @@ std::optional<int> MonthNumber(std::string_view word) {
 }
 
 bool IsWeekday(std::string_view word) {
-  static constexpr std::array<const char*, 7> kFull = {"monday", "tuesday", "wednesday", "thursday",
+  static constexpr std::array<const char*, 7> kFull = {"monday", "tuesday",  "wednesday", "thursday",
                                                        "friday", "saturday", "sunday"};
   const std::string lower = Lower(word);
   for (const char* name : kFull) {

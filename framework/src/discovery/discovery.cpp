@@ -8,18 +8,18 @@
 #include "newshound/discovery.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
 #include <libxml/xmlerror.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
 #include <functional>
-#include <optional>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "discovery/internal.h"
 #include "newshound/url.h"
@@ -38,6 +38,10 @@ using internal::Problem;
 // per-call overhead small, small enough that a piece never matters.
 constexpr size_t kPiece = 64 * 1024;
 constexpr size_t kGzipOutPiece = 16 * 1024;
+// Sitemaps and feeds nest a few levels (an xhtml title a few more). libxml2
+// limits depth in its pull parser only; in push mode its stacks would grow
+// with every level, to gigabytes for 50 MiB of "<x>".
+constexpr int kMaxDepth = 256;
 
 std::string_view View(const xmlChar* text) {
   return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text));
@@ -48,24 +52,6 @@ std::string_view View(const xmlChar* text) {
 bool IsKnownSitemapNamespace(std::string_view ns) {
   return ns.empty() || ns == internal::kSitemapNs || ns == "http://www.google.com/schemas/sitemap/0.84" ||
          ns == "http://www.google.com/schemas/sitemap/0.9";
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    *out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out += static_cast<char>(0xC0 | (cp >> 6));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18));
-    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // One document through libxml2's SAX2 push parser.
@@ -172,11 +158,21 @@ class XmlSession {
     ClearWellFormedFlag();
     ++depth_;
     context_.line = Line();
-    if (auto base = attributes.Get(internal::kXmlNs, "base")) {
+    if (depth_ > kMaxDepth) {
+      context_.collector->MarkTruncated();
+      context_.collector->Warn("line " + std::to_string(context_.line) + ": elements nested more than " +
+                               std::to_string(kMaxDepth) +
+                               " deep; the rest of the document is ignored (entries complete by then are kept)");
+      Stop();
+      return;
+    }
+    if (auto base = attributes.Get(internal::kXmlNs, "base"); base && base->size() <= internal::kMaxUrlBytes) {
       // An xml:base that does not resolve is ignored: the outer base stays.
       const std::string& outer = context_.base();
       auto resolved = outer.empty() ? ResolveUrl(*base, *base) : ResolveUrl(outer, *base);
-      if (resolved.ok()) context_.bases.emplace_back(depth_, std::move(resolved).value());
+      if (resolved.ok() && resolved->size() <= internal::kMaxUrlBytes) {
+        context_.bases.emplace_back(depth_, std::move(resolved).value());
+      }
     }
     if (depth_ == 1) {
       root_seen_ = true;
@@ -266,7 +262,7 @@ class XmlSession {
       if (html == nullptr) return nullptr;
       auto entity = std::make_unique<StaticEntity>();
       entity->name = key;
-      AppendUtf8(html->value, &entity->content);
+      internal::AppendUtf8(html->value, &entity->content);
       xmlEntity& e = entity->entity;
       e.type = XML_ENTITY_DECL;
       e.name = reinterpret_cast<const xmlChar*>(entity->name.c_str());
@@ -317,9 +313,9 @@ enum class GzipEnd { kComplete, kStopped, kCorrupt, kTruncated };
 
 struct GzipOutcome {
   GzipEnd end = GzipEnd::kComplete;
-  std::string message;       // kCorrupt: zlib's reason
-  uint64_t decoded = 0;      // bytes produced
-  uint64_t trailing = 0;     // kComplete: bytes after the last member, ignored
+  std::string message;    // kCorrupt: zlib's reason
+  uint64_t decoded = 0;   // bytes produced
+  uint64_t trailing = 0;  // kComplete: bytes after the last member, ignored
 };
 
 // Inflates gzip members (concatenated ones too, as gunzip does) and hands
@@ -372,7 +368,7 @@ GzipOutcome Gunzip(std::string_view in, const std::function<bool(std::string_vie
 }
 
 // UTF-16 and UTF-32 put NULs among the first four bytes (or start with a
-// byte order mark); the byte-level ampersand repair must not touch them.
+// byte order mark); the byte-level XmlInputFilter must not touch them.
 bool LooksWide(std::string_view head) {
   head = head.substr(0, 4);
   if (head.substr(0, 2) == "\xFF\xFE" || head.substr(0, 2) == "\xFE\xFF") return true;
@@ -380,8 +376,7 @@ bool LooksWide(std::string_view head) {
 }
 
 bool IsGzip(std::string_view body) {
-  return body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f &&
-         static_cast<unsigned char>(body[1]) == 0x8b;
+  return body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f && static_cast<unsigned char>(body[1]) == 0x8b;
 }
 
 enum class Judgement { kReference, kBare, kUndecided };
@@ -427,9 +422,10 @@ Judgement JudgeAmpersand(std::string_view rest) {
 
 namespace internal {
 
-void AmpersandRepair::Run(std::string_view in, bool final, std::string* out) {
+void XmlInputFilter::Run(std::string_view in, bool final, std::string* out) {
   static constexpr std::string_view kCdataOpen = "<![CDATA[";
-  static constexpr std::string_view kCdataClose = "]]>";
+  static constexpr std::string_view kCommentOpen = "<!--";
+  if (stopped_) return;
   std::string joined;
   std::string_view buf = in;
   if (!pending_.empty()) {
@@ -438,49 +434,29 @@ void AmpersandRepair::Run(std::string_view in, bool final, std::string* out) {
     pending_.clear();
     buf = joined;
   }
-  size_t i = 0;
-  while (i < buf.size()) {
-    if (in_cdata_) {
-      // CDATA is literal: an '&' there is text, not an error.
-      const size_t close = buf.find(kCdataClose, i);
-      if (close == std::string_view::npos) {
-        const size_t keep = final ? 0 : std::min<size_t>(kCdataClose.size() - 1, buf.size() - i);
-        out->append(buf.substr(i, buf.size() - i - keep));
-        pending_.assign(buf.substr(buf.size() - keep));
-        return;
-      }
-      out->append(buf.substr(i, close + kCdataClose.size() - i));
-      i = close + kCdataClose.size();
-      in_cdata_ = false;
-      continue;
+  // Copies up to `close` and past it, or all but the bytes that may begin
+  // it (held back), for the states that end at a fixed sequence.
+  const auto skip_to = [&](size_t& i, std::string_view close) {
+    const size_t at = buf.find(close, i);
+    if (at == std::string_view::npos) {
+      const size_t keep = final ? 0 : std::min(close.size() - 1, buf.size() - i);
+      out->append(buf.substr(i, buf.size() - i - keep));
+      pending_.assign(buf.substr(buf.size() - keep));
+      i = buf.size();
+      return false;
     }
-    const size_t special = buf.find_first_of("&<", i);
-    if (special == std::string_view::npos) {
-      out->append(buf.substr(i));
-      return;
-    }
-    out->append(buf.substr(i, special - i));
-    i = special;
-    const std::string_view rest = buf.substr(i);
-    if (rest[0] == '<') {
-      if (rest.substr(0, kCdataOpen.size()) == kCdataOpen) {
-        out->append(kCdataOpen);
-        i += kCdataOpen.size();
-        in_cdata_ = true;
-      } else if (!final && rest.size() < kCdataOpen.size() && kCdataOpen.substr(0, rest.size()) == rest) {
-        pending_.assign(rest);
-        return;
-      } else {
-        *out += '<';
-        ++i;
-      }
-      continue;
-    }
-    Judgement judgement = JudgeAmpersand(rest);
+    out->append(buf.substr(i, at + close.size() - i));
+    i = at + close.size();
+    state_ = State::kText;
+    return true;
+  };
+  // The '&' at i: copied, escaped, or (undecided) held back. False: held.
+  const auto ampersand = [&](size_t& i) {
+    Judgement judgement = JudgeAmpersand(buf.substr(i));
     if (judgement == Judgement::kUndecided) {
       if (!final) {
-        pending_.assign(rest);
-        return;
+        pending_.assign(buf.substr(i));
+        return false;
       }
       judgement = Judgement::kBare;
     }
@@ -491,6 +467,109 @@ void AmpersandRepair::Run(std::string_view in, bool final, std::string* out) {
       *out += '&';
     }
     ++i;
+    return true;
+  };
+
+  size_t i = 0;
+  while (i < buf.size()) {
+    switch (state_) {
+      case State::kCdata:  // literal: an '&' there is text, not an error
+        if (!skip_to(i, "]]>")) return;
+        break;
+      case State::kComment:
+        if (!skip_to(i, "-->")) return;
+        break;
+      case State::kMarkup:  // "</x>", "<?pi?>", "<!DOCTYPE", "<!ENTITY": passed on as they are
+        if (!skip_to(i, ">")) return;
+        break;
+      case State::kText: {
+        const size_t special = buf.find_first_of("&<", i);
+        if (special == std::string_view::npos) {
+          out->append(buf.substr(i));
+          return;
+        }
+        out->append(buf.substr(i, special - i));
+        i = special;
+        if (buf[i] == '&') {
+          if (!ampersand(i)) return;
+          break;
+        }
+        const std::string_view rest = buf.substr(i);
+        if (rest.size() < 2 && !final) {
+          pending_.assign(rest);
+          return;
+        }
+        const char next = rest.size() < 2 ? '\0' : rest[1];
+        if (next == '!') {
+          if (rest.substr(0, kCdataOpen.size()) == kCdataOpen) {
+            out->append(kCdataOpen);
+            i += kCdataOpen.size();
+            state_ = State::kCdata;
+          } else if (rest.substr(0, kCommentOpen.size()) == kCommentOpen) {
+            out->append(kCommentOpen);
+            i += kCommentOpen.size();
+            state_ = State::kComment;
+          } else if (!final && rest.size() < kCdataOpen.size() &&
+                     (kCdataOpen.substr(0, rest.size()) == rest || kCommentOpen.substr(0, rest.size()) == rest)) {
+            pending_.assign(rest);
+            return;
+          } else {
+            out->append("<!");
+            i += 2;
+            state_ = State::kMarkup;
+          }
+        } else if (next == '?' || next == '/') {
+          out->append(rest.substr(0, 2));
+          i += 2;
+          state_ = State::kMarkup;
+        } else if (IsNameStart(next)) {
+          *out += '<';
+          ++i;
+          state_ = State::kStartTag;
+          quote_ = 0;
+          attributes_ = 0;
+        } else {
+          *out += '<';  // not markup; libxml2 will say so
+          ++i;
+        }
+        break;
+      }
+      case State::kStartTag: {
+        const size_t special = buf.find_first_of("\"'=><&", i);
+        if (special == std::string_view::npos) {
+          out->append(buf.substr(i));
+          return;
+        }
+        out->append(buf.substr(i, special - i));
+        i = special;
+        const char c = buf[i];
+        if (c == '&') {
+          if (!ampersand(i)) return;
+        } else if (c == '<') {
+          // Never valid inside a tag: it was not one after all (or a quote
+          // was never closed). Read on as text from here.
+          state_ = State::kText;
+        } else {
+          if (c == '"' || c == '\'') {
+            if (quote_ == 0) {
+              quote_ = c;
+            } else if (quote_ == c) {
+              quote_ = 0;
+            }
+          } else if (quote_ == 0 && c == '=') {
+            if (++attributes_ > kMaxAttributes) {
+              stopped_ = true;
+              return;
+            }
+          } else if (quote_ == 0 && c == '>') {
+            state_ = State::kText;
+          }
+          *out += c;
+          ++i;
+        }
+        break;
+      }
+    }
   }
 }
 
@@ -523,23 +602,23 @@ DiscoveryResult ParseDiscoveryDocument(std::string_view body, std::string_view d
     uint64_t fed = 0;
     bool over_cap = false;  // bytes beyond the cap were withheld from a parser that wanted them
     bool repair_decided = false;
-    std::optional<internal::AmpersandRepair> repair;
-    std::string repaired;
+    std::optional<internal::XmlInputFilter> filter;
+    std::string filtered;
     // Everything the parser sees goes through here, so the cap holds for
-    // plain and gzip'd documents alike (counted before the repair).
+    // plain and gzip'd documents alike (counted before the filter).
     const auto feed = [&](std::string_view piece) {
       const bool beyond_cap = piece.size() > cap - fed;
       if (beyond_cap) piece = piece.substr(0, static_cast<size_t>(cap - fed));
       fed += piece.size();
       if (!repair_decided && !piece.empty()) {
         repair_decided = true;
-        if (!LooksWide(piece)) repair.emplace();
+        if (!LooksWide(piece)) filter.emplace();
       }
       bool more = true;
-      if (repair) {
-        repaired.clear();
-        repair->Feed(piece, &repaired);
-        more = session.Feed(repaired);
+      if (filter) {
+        filtered.clear();
+        filter->Feed(piece, &filtered);
+        more = session.Feed(filtered) && !filter->stopped();
       } else {
         more = session.Feed(piece);
       }
@@ -560,9 +639,8 @@ DiscoveryResult ParseDiscoveryDocument(std::string_view body, std::string_view d
           break;
         case GzipEnd::kCorrupt:
           cut = true;
-          collector.Warn("gzip data corrupt after " + std::to_string(outcome.decoded) +
-                         " decompressed bytes (" + internal::Printable(outcome.message) +
-                         "); entries complete before that are kept");
+          collector.Warn("gzip data corrupt after " + std::to_string(outcome.decoded) + " decompressed bytes (" +
+                         internal::Printable(outcome.message) + "); entries complete before that are kept");
           break;
         case GzipEnd::kTruncated:
           cut = true;
@@ -584,13 +662,19 @@ DiscoveryResult ParseDiscoveryDocument(std::string_view body, std::string_view d
                      std::to_string(cap) + " bytes; only the first " + std::to_string(cap) +
                      " were read (entries complete by then are kept)");
     }
-    if (repair) {
-      repaired.clear();
-      repair->Finish(&repaired);
-      session.Feed(repaired);
-      if (repair->repaired() > 0) {
-        collector.Warn(std::to_string(repair->repaired()) +
+    if (filter) {
+      filtered.clear();
+      filter->Finish(&filtered);
+      session.Feed(filtered);
+      if (filter->repaired() > 0) {
+        collector.Warn(std::to_string(filter->repaired()) +
                        " '&' that start no entity reference were read as a literal '&' (not well-formed XML)");
+      }
+      if (filter->stopped()) {
+        cut = true;
+        collector.MarkTruncated();
+        collector.Warn("an element has more than " + std::to_string(internal::XmlInputFilter::kMaxAttributes) +
+                       " attributes; the rest of the document is ignored (entries complete by then are kept)");
       }
     }
     session.Finish(cut);

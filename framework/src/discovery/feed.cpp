@@ -45,9 +45,9 @@ class RssHandler final : public Handler {
           // guid is as often a database id, so it only counts as a link
           // when it looks like one (decided when it ends).
           const auto permalink = attributes.Get("", "isPermaLink");
-          item_.guid_permalink = !permalink ? Permalink::kUnset
+          item_.guid_permalink = !permalink                                     ? Permalink::kUnset
                                  : LowerAscii(TrimAscii(*permalink)) == "false" ? Permalink::kFalse
-                                                                                 : Permalink::kTrue;
+                                                                                : Permalink::kTrue;
         }
       } else if (name.local == "pubDate") {
         Capture(depth, Field::kPubDate);
@@ -94,9 +94,7 @@ class RssHandler final : public Handler {
 
   // Unqualified (RSS 0.9x/2.0), in the root's namespace (feeds that set a
   // default one), or RSS 0.90/1.0's.
-  bool IsRss(std::string_view ns) const {
-    return ns.empty() || ns == root_ns_ || ns == kRss10Ns || ns == kRss090Ns;
-  }
+  bool IsRss(std::string_view ns) const { return ns.empty() || ns == root_ns_ || ns == kRss10Ns || ns == kRss090Ns; }
 
   void Capture(int depth, Field field) {
     field_ = field;
@@ -183,8 +181,7 @@ class AtomHandler final : public Handler {
       raw.dates = {std::move(entry_.published), std::move(entry_.updated)};
       // RFC 4287 3.1: "text" is plain, "html" is escaped markup, "xhtml" is
       // inline markup whose text the capture has already collected.
-      raw.title = entry_.title_type == "html" ? DecodeHtmlReferences(StripTags(entry_.title))
-                                              : std::move(entry_.title);
+      raw.title = entry_.title_type == "html" ? DecodeHtmlReferences(StripTags(entry_.title)) : std::move(entry_.title);
       raw.line = entry_.line;
       context_.collector->AddPage(std::move(raw));
     }

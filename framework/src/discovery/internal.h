@@ -180,14 +180,22 @@ std::unique_ptr<Handler> MakeSitemapIndexHandler(Context& context, std::string r
 std::unique_ptr<Handler> MakeRssHandler(Context& context, std::string root_ns);
 std::unique_ptr<Handler> MakeAtomHandler(Context& context);
 
-// Escapes each '&' that starts no entity or character reference ("?a=1&b=2",
-// "Q&A") as "&amp;", outside CDATA sections, as the input streams past.
-// That is the commonest well-formedness error in feeds, and libxml2's
-// recovery drops the '&' and the name after it, which breaks query URLs.
-// Byte-oriented: only for ASCII-compatible encodings (not UTF-16/32).
-class AmpersandRepair {
+// A byte-level pass over the XML before libxml2 sees it, as it streams
+// past. Byte-oriented: only for ASCII-compatible encodings (not UTF-16/32).
+//  - Escapes each '&' that starts no entity or character reference
+//    ("?a=1&b=2", "Q&A") as "&amp;", outside CDATA, comments and
+//    declarations. That is the commonest well-formedness error in feeds, and
+//    libxml2's recovery drops the '&' and the name after it, which breaks
+//    query URLs.
+//  - Stops at a start tag with more than kMaxAttributes attributes: libxml2
+//    2.9 checks for duplicate attributes pairwise, so one tag with a
+//    million of them would take hours.
+class XmlInputFilter {
  public:
-  // Appends the repaired form of `in` to *out. A few bytes that cannot be
+  // Feeds and sitemaps use a handful per element.
+  static constexpr int kMaxAttributes = 256;
+
+  // Appends the filtered form of `in` to *out. A few bytes that cannot be
   // judged yet (a '&' near the end, a partial "<![CDATA[") are held back
   // for the next call.
   void Feed(std::string_view in, std::string* out) { Run(in, /*final=*/false, out); }
@@ -195,17 +203,28 @@ class AmpersandRepair {
   void Finish(std::string* out) { Run({}, /*final=*/true, out); }
   // How many '&' were escaped.
   int64_t repaired() const { return repaired_; }
+  // A start tag had too many attributes: the output ends inside it, and
+  // nothing more is passed on.
+  bool stopped() const { return stopped_; }
 
  private:
+  enum class State { kText, kStartTag, kMarkup, kComment, kCdata };
+
   void Run(std::string_view in, bool final, std::string* out);
 
   std::string pending_;
-  bool in_cdata_ = false;
+  State state_ = State::kText;
+  char quote_ = 0;  // kStartTag: the quote of the attribute value we are in, or 0
+  int attributes_ = 0;
   int64_t repaired_ = 0;
+  bool stopped_ = false;
 };
 
 // --- Text helpers ---
 
+// Code points that are not characters (0, surrogates, past U+10FFFF)
+// become U+FFFD.
+void AppendUtf8(uint32_t cp, std::string* out);
 std::string_view TrimAscii(std::string_view text);
 std::string LowerAscii(std::string_view text);
 // Whitespace runs (ASCII and U+00A0) become one space; the ends are trimmed.

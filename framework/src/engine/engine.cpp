@@ -9,6 +9,7 @@
 #endif
 
 #include <openssl/evp.h>
+#include <re2/re2.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -32,11 +33,12 @@
 #include <random>
 #include <thread>
 
-#include "engine/frontier.h"
+#include "frontier/frontier.h"
 #include "frontier/seen_set.h"
 #include "net/cookie_jar.h"
 #include "net/fetcher.h"
 #include "newshound/charset.h"
+#include "newshound/discovery.h"
 #include "newshound/robots.h"
 #include "policy/redirect_policy.h"
 #include "policy/retry_policy.h"
@@ -50,9 +52,9 @@ namespace newshound {
 namespace {
 
 namespace asio = boost::asio;
-using engine::Clock;
-using engine::CrawlItem;
-using engine::Priority;
+using frontier::Clock;
+using frontier::CrawlItem;
+using frontier::Priority;
 
 std::string IsoNow() {
   const auto now = std::chrono::system_clock::now();
@@ -109,6 +111,20 @@ bool IsParseable(const std::string& content_type) {
          type == "application/xml" || type == "application/rss+xml" || type == "application/atom+xml";
 }
 
+// Whether a fetched body may be a sitemap or feed, for the core to read
+// before any plugin: declared XML (or gzip, as .xml.gz sitemaps are served),
+// a path that says so, or bytes that start like XML or gzip.
+bool MayBeDiscoveryDocument(const FetchResult& fetch) {
+  const std::string type = MediaType(fetch.Header("Content-Type"));
+  if (type == "text/xml" || type == "application/xml" || type == "application/rss+xml" ||
+      type == "application/atom+xml" || type == "application/x-gzip" || type == "application/gzip")
+    return true;
+  const std::string_view body = fetch.body;
+  if (body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f && static_cast<unsigned char>(body[1]) == 0x8b)
+    return true;
+  return body.substr(0, 5) == "<?xml" || body.substr(0, 8) == "\xEF\xBB\xBF<?xml";
+}
+
 std::string ResolvePluginDir(const Config& config, const RunOptions& options) {
   if (!options.plugin_dir.empty()) return options.plugin_dir;
   if (!config.crawler.plugin_dir.empty()) return config.crawler.plugin_dir;
@@ -139,6 +155,7 @@ struct Completion {
   bool plugin_timed_out = false;
   FetchResult fetch;
   std::optional<Result<PageAnalysis>> analysis;  // set when the plugin ran
+  std::optional<discovery::DiscoveryResult> discovery;  // set when it was a sitemap or feed (no plugin then)
   std::string charset;
   std::string content_sha256;
 };
@@ -256,7 +273,7 @@ class Crawl {
     std::unique_ptr<PluginInstance> plugin;
     FetchSettings fetch;
     FetchSettings robots_fetch;  // same, but robots.txt may redirect 5 times (RFC 9309 2.3.1.2)
-    engine::HostPolicy policy;
+    frontier::HostPolicy policy;
     std::unique_ptr<policy::RetryPolicy> retry;
     SiteSummary summary;
     int64_t fetches_started = 0;  // URLs given their first attempt (retries are not counted again)
@@ -273,6 +290,8 @@ class Crawl {
     // included: each enters once. 64-bit fingerprints, about 12 bytes a URL
     // (frontier/seen_set.h); rebuilt from the crawl state on resume.
     frontier::SeenSet seen;
+    // The scope patterns of the config, compiled (checked by the loader).
+    std::vector<std::unique_ptr<RE2>> include, exclude;
   };
 
   // What is known of one origin's robots.txt (RFC 9309 applies per
@@ -300,6 +319,8 @@ class Crawl {
       site.robots_fetch = site.fetch;
       site.robots_fetch.limits.max_redirects = 5;
       site.retry = std::make_unique<policy::RetryPolicy>(cfg.retries, std::random_device{}());
+      for (const auto& pattern : cfg.include) site.include.push_back(std::make_unique<RE2>(pattern, RE2::Quiet));
+      for (const auto& pattern : cfg.exclude) site.exclude.push_back(std::make_unique<RE2>(pattern, RE2::Quiet));
       site.policy.delay = cfg.politeness.delay;
       site.policy.max_in_flight = cfg.politeness.max_connections_per_host;
       auto plugin = registry_->Create(cfg.plugin, cfg.plugin_settings_json);
@@ -356,6 +377,12 @@ class Crawl {
     if (serve_) spdlog::info("site {}: run {} starts", cfg.name, site.run);
     if (run->resumed && ResumeRun(site_index)) return;
     for (const auto& url : cfg.start_urls) Offer(site_index, url, 0, Priority::kHigh);
+    for (const auto& url : cfg.discovery.sitemaps) Offer(site_index, url, 0, Priority::kHigh);
+    for (const auto& url : cfg.discovery.feeds) Offer(site_index, url, 0, Priority::kHigh);
+    // Origins whose robots.txt an earlier run of this process already knows
+    // (serve); the others offer theirs when it arrives (ApplyRobots).
+    for (const auto& [origin, robots] : robots_)
+      if (robots.state == OriginRobots::State::kKnown && robots.rules) OfferRobotsSitemaps(site_index, origin, *robots.rules);
   }
 
   // Strand: after each piece of work, the runs that have nothing left end:
@@ -463,11 +490,20 @@ class Crawl {
     return true;
   }
 
-  bool InScope(const Site& site, const std::string& url) const {
+  // Why `url` (normal form) is out of the site's scope, or nullopt: its
+  // host must be one of `hosts`, it must match no `exclude` pattern and,
+  // unless it is a start URL, one `include` pattern when there are any.
+  std::optional<std::string> OutOfScope(const Site& site, const std::string& url, bool start_url) const {
     auto parts = ParseHttpUrl(url);
-    if (!parts.ok()) return false;
+    if (!parts.ok()) return parts.status().message();
     const auto& hosts = site.config->hosts;
-    return std::find(hosts.begin(), hosts.end(), parts->host) != hosts.end();
+    if (std::find(hosts.begin(), hosts.end(), parts->host) == hosts.end()) return "host not in the site's hosts";
+    for (size_t i = 0; i < site.exclude.size(); ++i)
+      if (RE2::PartialMatch(url, *site.exclude[i])) return "matches exclude pattern '" + site.config->exclude[i] + "'";
+    if (start_url || site.include.empty()) return std::nullopt;
+    for (const auto& pattern : site.include)
+      if (RE2::PartialMatch(url, *pattern)) return std::nullopt;
+    return std::string("matches no include pattern");
   }
 
   // A URL enters the crawl (once): queued, or given its terminal outcome
@@ -482,8 +518,8 @@ class Crawl {
     if (!site.seen.Insert(*normalized)) return;
     ++site.summary.urls_accepted;
     ++site.open;
-    if (!InScope(site, *normalized)) {
-      Record(site, *normalized, OutcomeKind::kOutOfScope, "host not in the site's hosts");
+    if (auto why = OutOfScope(site, *normalized, depth == 0)) {
+      Record(site, *normalized, OutcomeKind::kOutOfScope, *why);
       return;
     }
     if (site.config->max_depth > 0 && depth > site.config->max_depth) {
@@ -590,7 +626,7 @@ class Crawl {
             for (auto& waiting_item : items) {
               --items_waiting_for_dns_;
               waiting_item.host_key = key;
-              const engine::HostPolicy& policy = sites_[waiting_item.site].policy;
+              const frontier::HostPolicy& policy = sites_[waiting_item.site].policy;
               frontier_.Push(std::move(waiting_item), policy);
             }
             wake_.cancel();
@@ -748,7 +784,8 @@ class Crawl {
         request.validators = std::move(validators);
         done.fetch = co_await fetcher_.Fetch(item.fetch_url(), site.fetch, request);
       }
-      if (!robots && done.fetch.ok() && IsParseable(done.fetch.Header("Content-Type"))) {
+      if (!robots && done.fetch.ok() && MayBeDiscoveryDocument(done.fetch)) co_await Discover(site, done);
+      if (!robots && done.fetch.ok() && !done.discovery && IsParseable(done.fetch.Header("Content-Type"))) {
         co_await Parse(site, done);
       }
     } catch (const std::exception& e) {
@@ -776,6 +813,33 @@ class Crawl {
   // the plugin's time budget. The job owns its inputs, so that a call that
   // overruns can be abandoned (recorded as a plugin error) while it goes on
   // running; its late result is dropped.
+  // Reads a sitemap or feed on the parse pool (the parser is ours and
+  // bounded by its caps, so no time budget); sets done.discovery unless the
+  // body is none (an XHTML page, say), which then goes to the plugin.
+  asio::awaitable<void> Discover(const Site& site, Completion& done) {
+    struct Job {
+      std::string body, url;
+      discovery::DiscoveryOptions options;
+      discovery::DiscoveryResult result;
+    };
+    auto job = std::make_shared<Job>();
+    job->body = std::move(done.fetch.body);
+    job->url = done.fetch.final_url;
+    if (site.config->discovery.since > Millis(0)) job->options.since_ms = UnixMs() - site.config->discovery.since.count();
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, Clock::time_point::max());
+    asio::post(*parse_pool_, [job, timer] {
+      job->result = discovery::ParseDiscoveryDocument(job->body, job->url, job->options);
+      asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+    });
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    if (job->result.kind == discovery::DocumentKind::kUnknown) {
+      done.fetch.body = std::move(job->body);
+      co_return;
+    }
+    done.content_sha256 = Sha256Hex(job->body);
+    done.discovery = std::move(job->result);
+  }
+
   asio::awaitable<void> Parse(const Site& site, Completion& done) {
     struct Job {
       std::mutex mutex;  // guards finished, abandoned and the results
@@ -883,6 +947,8 @@ class Crawl {
     }
     robots.state = OriginRobots::State::kKnown;
     robots.failures = 0;
+    if (!stopping_)
+      for (size_t i = 0; i < sites_.size(); ++i) OfferRobotsSitemaps(i, origin, *robots.rules);
     robots.expires = now + site.config->robots.cache_ttl;
     if (auto crawl_delay = robots.rules->CrawlDelay(site.config->robots.agent)) {
       const Millis capped = std::min(*crawl_delay, site.config->politeness.max_crawl_delay);
@@ -956,19 +1022,23 @@ class Crawl {
         return;
       }
       Record(site, url, fetch.kind, detail + " (" + std::to_string(done.item.attempts) + " attempt(s))");
-      Remember(site, done, fetch.kind, nullptr, {});
+      Remember(site, done, fetch.kind, "", {});
       return;
     }
     ++site.summary.pages_fetched;
+    if (done.discovery) {
+      ApplyDiscovery(site, done);
+      return;
+    }
     if (!done.analysis) {
       Record(site, url, OutcomeKind::kFetched, "");
-      Remember(site, done, OutcomeKind::kFetched, nullptr, {});
+      Remember(site, done, OutcomeKind::kFetched, "", {});
       return;
     }
     if (!done.analysis->ok()) {
       if (done.plugin_timed_out) ++site.summary.plugin_timeouts;
       Record(site, url, OutcomeKind::kPluginError, done.analysis->status().message());
-      Remember(site, done, OutcomeKind::kPluginError, nullptr, {});
+      Remember(site, done, OutcomeKind::kPluginError, "", {});
       return;
     }
     const PageAnalysis& analysis = done.analysis->value();
@@ -988,14 +1058,55 @@ class Crawl {
       if (auto normalized = NormalizeUrl(link, site.config->url_normalization); normalized.ok())
         links.push_back({std::move(*normalized), high_priority});
     };
-    if (analysis.next) add_link(*analysis.next, true);
+    const PriorityOptions& high = site.config->priorities;
+    if (analysis.next) add_link(*analysis.next, high.next);
     for (const auto& link : analysis.links) {
-      add_link(link.url, link.kind == LinkKind::kListing || link.kind == LinkKind::kFeed ||
-                             link.kind == LinkKind::kSitemap);
+      switch (link.kind) {
+        case LinkKind::kListing: add_link(link.url, high.listing); break;
+        case LinkKind::kFeed: add_link(link.url, high.feed); break;
+        case LinkKind::kSitemap: add_link(link.url, high.sitemap); break;
+        case LinkKind::kArticle: add_link(link.url, high.article); break;
+        case LinkKind::kOther: add_link(link.url, high.other); break;
+      }
     }
-    for (const auto& article_url : analysis.articles) add_link(article_url, false);
-    Remember(site, done, OutcomeKind::kFetched, &analysis, links);
+    for (const auto& article_url : analysis.articles) add_link(article_url, high.article);
+    Remember(site, done, OutcomeKind::kFetched, PageKindName(analysis.kind), links);
     OfferLinks(done.item, links);
+  }
+
+  // Strand: a sitemap, sitemap index or feed was read by the core: the pages
+  // it lists enter the crawl (as articles, for priorities), the sitemaps an
+  // index lists too (as sitemaps).
+  void ApplyDiscovery(Site& site, Completion& done) {
+    const discovery::DiscoveryResult& result = *done.discovery;
+    const std::string& url = done.item.url;
+    Record(site, url, OutcomeKind::kFetched, "");
+    for (const auto& warning : result.warnings) spdlog::debug("{}: {}", done.fetch.final_url, warning);
+    spdlog::info("{}: {} with {} page(s) and {} sitemap(s){}{}", done.fetch.final_url,
+                 discovery::DocumentKindName(result.kind), result.pages.size(), result.sitemaps.size(),
+                 result.skipped_old > 0 ? ", " + std::to_string(result.skipped_old) + " older than discovery.since" : "",
+                 result.truncated ? ", cut short (see the warnings at -v)" : "");
+    std::vector<state::StoredLink> links;
+    const PriorityOptions& high = site.config->priorities;
+    for (const auto& entry : result.sitemaps)
+      if (auto normalized = NormalizeUrl(entry.url, site.config->url_normalization); normalized.ok())
+        links.push_back({std::move(*normalized), high.sitemap});
+    for (const auto& entry : result.pages)
+      if (auto normalized = NormalizeUrl(entry.url, site.config->url_normalization); normalized.ok())
+        links.push_back({std::move(*normalized), high.article});
+    Remember(site, done, OutcomeKind::kFetched, discovery::DocumentKindName(result.kind), links);
+    OfferLinks(done.item, links);
+  }
+
+  // Strand: the Sitemap: lines of an origin's robots.txt, for a site that
+  // follows them and has the origin's host in scope, one hop from the start.
+  void OfferRobotsSitemaps(size_t site_index, const std::string& origin, const RobotsRules& rules) {
+    Site& site = sites_[site_index];
+    if (!site.active || !site.config->discovery.robots_sitemaps || rules.sitemaps().empty()) return;
+    const auto parts = ParseHttpUrl(RobotsUrl(origin));
+    const auto& hosts = site.config->hosts;
+    if (!parts.ok() || std::find(hosts.begin(), hosts.end(), parts->host) == hosts.end()) return;
+    for (const auto& sitemap : rules.sitemaps()) Offer(site_index, sitemap, 1, Priority::kHigh);
   }
 
   // Strand: the links of a page enter the crawl one hop deeper.
@@ -1030,27 +1141,25 @@ class Crawl {
   // Strand: the URL is done in this run, with what its fetch learnt for
   // later runs. Validators only for a page the plugin took whole, so a page
   // it failed on is fetched (and parsed) in full next time.
-  void Remember(Site& site, const Completion& done, OutcomeKind outcome, const PageAnalysis* analysis,
+  void Remember(Site& site, const Completion& done, OutcomeKind outcome, std::string_view page_kind,
                 std::vector<state::StoredLink> links) {
     state::UrlState state;
     if (outcome == OutcomeKind::kFetched) state.validators = done.fetch.validators();
     state.outcome = outcome;
     state.status = done.fetch.status;
-    if (analysis != nullptr) state.page_kind = std::string(PageKindName(analysis->kind));
+    state.page_kind = std::string(page_kind);
     state.content_sha256 = done.content_sha256;
     state.fetched_at_ms = UnixMs();
     state.links = std::move(links);
     Finish(site, done.item, state);
   }
 
-  // The URL (and the hop that answered, if it redirected) done in the state.
-  void Finish(Site& site, const CrawlItem& item, const state::UrlState& state) {
-    Status status = state_->Finish(site.config->name, site.run, item.url, state);
-    // What a redirect target taught is kept under its own URL too (its
-    // validators are its own), without making it a URL of this run.
-    if (status.ok() && !item.redirects.empty())
-      status = state_->Finish(site.config->name, site.run, item.fetch_url(), state);
-    if (!status.ok()) StateFailed(status);
+  // The URL done in the state. The validators of a page reached through a
+  // redirect belong to the target, not to the URL that redirected: they are
+  // not kept (the next run asks for the chain unconditionally).
+  void Finish(Site& site, const CrawlItem& item, state::UrlState state) {
+    if (!item.redirects.empty()) state.validators = {};
+    if (Status status = state_->Finish(site.config->name, site.run, item.url, state); !status.ok()) StateFailed(status);
   }
 
   // Strand: a hop answered with a redirect. The next hop is a new request
@@ -1069,9 +1178,8 @@ class Crawl {
       Settle(site, item.url, OutcomeKind::kRefusedScheme, "redirect from " + hops.back() + ": " + target.status().message());
       return;
     }
-    if (!InScope(site, *target)) {
-      Settle(site, item.url, OutcomeKind::kOutOfScope,
-             "redirect from " + hops.back() + " to " + *target + ": host not in the site's hosts");
+    if (auto why = OutOfScope(site, *target, item.depth == 0)) {
+      Settle(site, item.url, OutcomeKind::kOutOfScope, "redirect from " + hops.back() + " to " + *target + ": " + *why);
       return;
     }
     if (stopping_) {
@@ -1286,7 +1394,7 @@ class Crawl {
   net::Fetcher fetcher_{config_.crawler.dns};  // after io_: destroyed before it, as its Resolver requires
   std::unique_ptr<PluginRegistry> registry_;
   std::vector<Site> sites_;
-  engine::Frontier frontier_;
+  frontier::Frontier frontier_;
   std::unordered_map<std::string, OriginRobots> robots_;  // by origin
   std::unordered_map<std::string, policy::AdaptiveThrottle> throttles_;  // by host key
   std::unordered_map<std::string, std::string> addresses_;  // host name -> "ip:..." key

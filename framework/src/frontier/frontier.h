@@ -13,8 +13,8 @@
 //
 // Pure data structure: no I/O, no clock of its own (callers pass `now`).
 // Thread safety: none; the engine uses it from its strand only.
-#ifndef NEWSHOUND_ENGINE_FRONTIER_H_
-#define NEWSHOUND_ENGINE_FRONTIER_H_
+#ifndef NEWSHOUND_FRONTIER_FRONTIER_H_
+#define NEWSHOUND_FRONTIER_FRONTIER_H_
 
 #include <chrono>
 #include <deque>
@@ -24,7 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace newshound::engine {
+namespace newshound::frontier {
 
 using Clock = std::chrono::steady_clock;
 
@@ -124,6 +124,6 @@ class Frontier {
   size_t queued_ = 0;
 };
 
-}  // namespace newshound::engine
+}  // namespace newshound::frontier
 
-#endif  // NEWSHOUND_ENGINE_FRONTIER_H_
+#endif  // NEWSHOUND_FRONTIER_FRONTIER_H_

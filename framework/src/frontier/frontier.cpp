@@ -1,8 +1,8 @@
-#include "engine/frontier.h"
+#include "frontier/frontier.h"
 
 #include <algorithm>
 
-namespace newshound::engine {
+namespace newshound::frontier {
 
 Frontier::Host& Frontier::HostFor(const CrawlItem& item, const HostPolicy* policy) {
   auto [it, inserted] = hosts_.try_emplace(item.host_key);
@@ -145,4 +145,4 @@ std::vector<CrawlItem> Frontier::Drain() {
   return out;
 }
 
-}  // namespace newshound::engine
+}  // namespace newshound::frontier
