@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "newshound/config.h"
 
@@ -691,6 +693,63 @@ TEST(ConfigState, BadSchedulesAndPatternsNameTheirPlace) {
     EXPECT_NE(config.status().message().find(c.where), std::string::npos) << config.status().message();
     EXPECT_NE(config.status().message().find(c.what), std::string::npos) << config.status().message();
   }
+}
+
+// docs/configuration.md documents every key the loader knows: each level's
+// known keys are taken from the loader's own "unknown key" message.
+TEST(ConfigDocs, EveryKeyTheLoaderKnowsIsDocumented) {
+  std::ifstream in(std::string(NEWSHOUND_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in) << "docs/configuration.md";
+  const std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string site = "  - name: a\n    plugin: p\n    start_urls: [https://a.test/]\n";
+  // Each: a config with an unknown key `zz` at one level, and how the docs
+  // name that level's keys (nested ones as `parent.key`).
+  const std::vector<std::pair<std::string, std::string>> configs = {
+      {"zz: 1\nsites:\n" + site, ""},
+      {"crawler: {zz: 1}\nsites:\n" + site, ""},
+      {"network: {zz: 1}\nsites:\n" + site, ""},
+      {"tls: {zz: 1}\nsites:\n" + site, ""},
+      {"politeness: {zz: 1}\nsites:\n" + site, ""},
+      {"politeness: {adaptive: {zz: 1}}\nsites:\n" + site, "adaptive."},
+      {"retries: {zz: 1}\nsites:\n" + site, ""},
+      {"robots: {zz: 1}\nsites:\n" + site, ""},
+      {"output: {zz: 1}\nsites:\n" + site, ""},
+      {"url_normalization: {zz: 1}\nsites:\n" + site, ""},
+      {"sites:\n" + site + "    zz: 1\n", ""},
+      {"sites:\n" + site + "    discovery: {zz: 1}\n", "discovery."},
+      {"sites:\n" + site + "    priorities: {zz: 1}\n", "priorities."},
+      {"sites:\n" + site + "    schedule: {zz: 1}\n", "schedule."},
+  };
+  size_t keys = 0;
+  for (const auto& [text, prefix] : configs) {
+    auto config = Load(text);
+    ASSERT_FALSE(config.ok()) << text;
+    const std::string& message = config.status().message();
+    const size_t open = message.find("(known keys here: ");
+    ASSERT_NE(open, std::string::npos) << message;
+    std::string list = message.substr(open + 18, message.find(')', open) - open - 18);
+    for (size_t start = 0; start < list.size();) {
+      size_t end = list.find(", ", start);
+      if (end == std::string::npos) end = list.size();
+      const std::string key = prefix + list.substr(start, end - start);
+      // A mapping is documented by its own row or by rows of its keys.
+      const bool documented =
+          docs.find("`" + key + "`") != std::string::npos || docs.find("`" + key + ".") != std::string::npos;
+      EXPECT_TRUE(documented) << "docs/configuration.md does not document `" << key << "` (" << message << ")";
+      ++keys;
+      start = end + 2;
+    }
+  }
+  EXPECT_GT(keys, 60u);
+}
+
+TEST(ConfigSecrets, AnUnterminatedVariableIsReportedWithoutTheValue) {
+  auto config = Load("crawler:\n  proxy: \"http://u:s3cret${X@proxy.test:3128\"\nsites:\n  - name: a\n    plugin: p\n"
+                     "    start_urls: [https://a.test/]\n");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:2:10"), std::string::npos) << config.status().message();
+  EXPECT_NE(config.status().message().find("unterminated ${"), std::string::npos) << config.status().message();
+  EXPECT_EQ(config.status().message().find("s3cret"), std::string::npos) << config.status().message();
 }
 
 }  // namespace

@@ -37,35 +37,8 @@ namespace {
 
 constexpr char kHost[] = "en.almaghribtoday.test";
 
-// A TCP port on 127.0.0.1 that listens but never accepts or answers: the
-// kernel completes the handshake, and then nothing ever comes back.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-// A port nobody listens on (bound, then released).
-int ClosedPort() {
-  SilentListener listener;
-  return listener.port();
-}
+using test::ClosedPort;
+using test::SilentListener;
 
 class FetcherTest : public ::testing::Test {
  protected:

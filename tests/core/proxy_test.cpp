@@ -30,28 +30,7 @@ constexpr char kPassword[] = "s3cret";
 // base64("crawler:s3cret"), worked out by hand, not by the code under test.
 constexpr char kBasic[] = "Basic Y3Jhd2xlcjpzM2NyZXQ=";
 
-// A port on 127.0.0.1 that accepts connections (the kernel completes them)
-// and then never says a word.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(::listen(fd_, 16), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using test::SilentListener;
 
 class ProxyTest : public ::testing::Test {
  protected:

@@ -15,17 +15,7 @@ namespace {
 
 namespace json = boost::json;
 
-// Milliseconds since the epoch of a log time such as 2026-11-24T15:37:43.591Z.
-int64_t LogTimeMs(const std::string& text) {
-  std::tm tm{};
-  int ms = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                  &tm.tm_sec, &ms) != 7)
-    throw std::runtime_error("bad log time " + text);
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
-}
+using test::LogTimeMs;
 
 // A site with a listing at / that links `articles` article pages, plus any
 // extra files.

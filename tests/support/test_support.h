@@ -121,6 +121,29 @@ class Subprocess {
   std::optional<ExitStatus> status_;
 };
 
+// A TCP port on 127.0.0.1 that listens but never accepts or answers: the
+// kernel completes the handshake, and then nothing ever comes back. Throws
+// std::runtime_error when the socket cannot be set up.
+class SilentListener {
+ public:
+  SilentListener();
+  ~SilentListener();
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// A port on 127.0.0.1 that nobody listens on (bound, then released).
+int ClosedPort();
+
+// Milliseconds since the epoch of a request log time such as
+// "2026-11-24T15:37:43.591Z"; throws std::runtime_error on anything else.
+int64_t LogTimeMs(const std::string& text);
+
 // One line of outlet-server's request log (see
 // tools/outlet-server/request_log.h for the format).
 struct OutletLogEntry {

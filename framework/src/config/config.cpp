@@ -73,7 +73,8 @@ class Loader {
     for (size_t i = 0; i < raw.size(); ++i) {
       if (raw[i] == '$' && i + 1 < raw.size() && raw[i + 1] == '{') {
         const size_t close = raw.find('}', i + 2);
-        if (close == std::string::npos) Fail(node.Mark(), "'" + key + "': unterminated ${ in '" + raw + "'");
+        // The value is not echoed: it may be a secret (a proxy password).
+        if (close == std::string::npos) Fail(node.Mark(), "'" + key + "': unterminated ${ (no closing })");
         std::string expr = raw.substr(i + 2, close - i - 2);
         std::optional<std::string> fallback;
         if (auto sep = expr.find(":-"); sep != std::string::npos) {
