@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "dns_server.h"
 #include "e2e_support.h"
 
 namespace newshound::e2e {
@@ -443,6 +444,41 @@ TEST_F(PolitenessTest, Frontier_ListingsGoFirstUnlessPrioritiesSayOtherwise) {
   EXPECT_EQ(articles_first[1], "/articles/1.html");
   EXPECT_EQ(articles_first[2], "/articles/2.html");
   EXPECT_EQ(articles_first[3], "/more/");
+}
+
+// Without pins, host names go through the crawl's DNS servers (c-ares, with
+// a cache): each name is asked for once however many requests and
+// connections it gets, and `politeness.key: ip` puts two names with one
+// address on one clock.
+TEST_F(PolitenessTest, Dns_EachHostIsResolvedOnceAndIpPolitenessUsesTheAnswer) {
+  WriteSite(root_.path(), 3);
+  test::DnsServer dns;
+  dns.Add("a.test", "127.0.0.1");
+  dns.Add("b.test", "127.0.0.1");
+  test::OutletServerOptions options;
+  options.root = root_.path();
+  server_ = std::make_unique<test::OutletServer>(options);
+  const std::string port = std::to_string(server_->http_port());
+  const auto config = dir_.path() / "dns.yaml";
+  test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) +
+                              "\n  user_agent: \"newshound/0.1 (+test)\"\n"
+                              "network:\n  dns_servers: [\"" + dns.address() + "\"]\n"
+                              "output:\n  jsonl: " + (dir_.path() / "articles.jsonl").string() +
+                              "\nsites:\n  - name: test\n    plugin: testsite\n"
+                              "    start_urls: [\"http://a.test:" + port + "/\", \"http://b.test:" + port + "/\"]\n"
+                              "    politeness: {delay: 200ms, max_connections_per_host: 2, key: ip}\n");
+  CliRun run = RunCli({"run", config.string()});
+  ASSERT_TRUE(run.status.success()) << run.err;
+  EXPECT_EQ(ReadJsonl(dir_.path() / "articles.jsonl").size(), 6u);
+  EXPECT_EQ(dns.Queries("a.test"), 1u);
+  EXPECT_EQ(dns.Queries("b.test"), 1u);
+  // One address, one clock: no two requests, whichever host, closer than
+  // the delay.
+  std::vector<int64_t> times;
+  for (const auto& entry : server_->ReadLog()) times.push_back(LogTimeMs(entry.time));
+  std::sort(times.begin(), times.end());
+  ASSERT_EQ(times.size(), 10u);  // per host: robots.txt, the listing, 3 articles
+  for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 200 - 10);
 }
 
 }  // namespace
