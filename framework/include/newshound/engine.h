@@ -48,6 +48,8 @@ struct SiteSummary {
 
   int64_t Outcome(OutcomeKind kind) const { return outcomes[static_cast<int>(kind)]; }
   int64_t OutcomesTotal() const;
+  // Adds every counter of `more` (not name, started or error).
+  void Add(const SiteSummary& more);
 };
 
 struct CrawlSummary {

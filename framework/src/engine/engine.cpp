@@ -84,6 +84,14 @@ std::string Sha256Hex(std::string_view data) {
   return out;
 }
 
+// The key an article is written once under: its canonical URL, else the
+// URL it was fetched from, in normal form.
+std::string ArticleKey(const std::string* canonical, const std::string& fetched_url) {
+  std::string key = canonical != nullptr ? *canonical : fetched_url;
+  if (auto normalized = NormalizeUrl(key); normalized.ok()) key = std::move(*normalized);
+  return key;
+}
+
 // What decides whether a re-crawled article is written again: its title
 // and body, not the page around them (sidebars and "most read" lists change
 // every hour on the same article).
@@ -279,9 +287,15 @@ class Crawl {
     int64_t fetches_started = 0;  // URLs given their first attempt (retries are not counted again)
     int64_t run = 0;              // this run's number in the crawl state
     bool active = false;          // a run is in progress
-    int64_t open = 0;             // URLs of the current run still without their outcome
     int64_t run_started_ms = 0;   // Unix time the current (or last) run started
-    SiteSummary at_run_start;     // the counters when the run started, to log what it did
+    SiteSummary at_run_start;     // the counters when the run started: what the run did is the difference
+
+    // URLs of the current run still without their outcome (each accepted URL
+    // ends in exactly one).
+    int64_t OpenUrls() const {
+      return (summary.urls_accepted - at_run_start.urls_accepted) -
+             (summary.OutcomesTotal() - at_run_start.OutcomesTotal());
+    }
     // serve: when the next run starts (system clock; the schedule is wall
     // time), and the schedule that says so.
     std::optional<std::chrono::system_clock::time_point> next_start;
@@ -368,7 +382,6 @@ class Crawl {
     }
     site.run = run->run;
     site.active = true;
-    site.open = 0;
     site.seen = frontier::SeenSet();
     site.fetches_started = 0;
     site.run_started_ms = run->started_at_ms;
@@ -392,7 +405,7 @@ class Crawl {
     if (stopping_) return;
     for (size_t i = 0; i < sites_.size(); ++i) {
       Site& site = sites_[i];
-      if (!site.active || site.open > 0) continue;
+      if (!site.active || site.OpenUrls() > 0) continue;
       site.active = false;
       if (Status status = state_->FinishRun(site.config->name, site.run, UnixMs()); !status.ok()) {
         StateFailed(status);
@@ -479,7 +492,6 @@ class Crawl {
     for (auto& pending : urls->pending) {
       if (!site.seen.Insert(pending.url)) continue;
       ++site.summary.urls_accepted;
-      ++site.open;
       CrawlItem item;
       item.url = std::move(pending.url);
       item.site = site_index;
@@ -517,7 +529,6 @@ class Crawl {
     }
     if (!site.seen.Insert(*normalized)) return;
     ++site.summary.urls_accepted;
-    ++site.open;
     if (auto why = OutOfScope(site, *normalized, depth == 0)) {
       Record(site, *normalized, OutcomeKind::kOutOfScope, *why);
       return;
@@ -647,7 +658,6 @@ class Crawl {
   // Counts and logs a URL's terminal outcome for the summary.
   void Record(Site& site, const std::string& url, OutcomeKind kind, const std::string& detail) {
     ++site.summary.outcomes[static_cast<int>(kind)];
-    --site.open;
     if (kind == OutcomeKind::kFetched || kind == OutcomeKind::kNotModified) {
       spdlog::debug("{} {}", OutcomeKindName(kind), url);
     } else if (kind == OutcomeKind::kOutOfScope || kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kCancelled ||
@@ -1204,9 +1214,7 @@ class Crawl {
   // two is mended on the next start (ReconcileOutput). False when the
   // output failed (the crawl is then stopping).
   bool WriteArticle(Site& site, const Completion& done, const ArticleRecord& article) {
-    const std::string* canonical = article.Field("canonical_url");
-    std::string key = canonical != nullptr ? *canonical : done.fetch.final_url;
-    if (auto normalized = NormalizeUrl(key); normalized.ok()) key = *normalized;
+    const std::string key = ArticleKey(article.Field("canonical_url"), done.fetch.final_url);
     const std::string content_hash = ArticleContentHash(article.Field("title"), article.Field("body"));
     auto written = state_->ArticleHash(site.config->name, key);
     if (!written.ok()) {
@@ -1297,14 +1305,14 @@ class Crawl {
           return std::string(value->as_string());
         };
         const auto site = field("site");
-        auto key = field("canonical_url");
-        if (!key) key = field("url");
-        if (!site || !key) continue;
-        if (auto normalized = NormalizeUrl(*key); normalized.ok()) key = std::move(*normalized);
+        const auto canonical = field("canonical_url");
+        const auto url = field("url");
+        if (!site || (!canonical && !url)) continue;
+        const std::string key = ArticleKey(canonical ? &*canonical : nullptr, url ? *url : "");
         const auto title = field("title");
         const auto body = field("body");
         const std::string hash = ArticleContentHash(title ? &*title : nullptr, body ? &*body : nullptr);
-        if (Status status = state_->MarkWritten(*site, *key, hash, UnixMs()); !status.ok()) return status;
+        if (Status status = state_->MarkWritten(*site, key, hash, UnixMs()); !status.ok()) return status;
         ++taken;
       }
       if (taken > 0)
@@ -1416,124 +1424,6 @@ class Crawl {
 
 }  // namespace
 
-int64_t SiteSummary::OutcomesTotal() const {
-  int64_t total = 0;
-  for (int64_t n : outcomes) total += n;
-  return total;
-}
-
-SiteSummary CrawlSummary::Total() const {
-  SiteSummary total;
-  total.name = "total";
-  total.started = AllSitesStarted();
-  for (const auto& site : sites) {
-    total.urls_accepted += site.urls_accepted;
-    total.pages_fetched += site.pages_fetched;
-    total.articles_written += site.articles_written;
-    total.duplicate_articles += site.duplicate_articles;
-    total.plugin_rejected_values += site.plugin_rejected_values;
-    total.retries += site.retries;
-    total.plugin_timeouts += site.plugin_timeouts;
-    total.robots_fetches += site.robots_fetches;
-    for (int i = 0; i < kOutcomeKindCount; ++i) total.outcomes[i] += site.outcomes[i];
-  }
-  return total;
-}
-
-std::map<std::string, CrawlSummary::PluginCounts> CrawlSummary::Plugins() const {
-  std::map<std::string, PluginCounts> out;
-  for (const auto& site : sites) {
-    PluginCounts& counts = out[site.plugin];
-    counts.errors += site.Outcome(OutcomeKind::kPluginError);
-    counts.timeouts += site.plugin_timeouts;
-    counts.rejected_values += site.plugin_rejected_values;
-  }
-  return out;
-}
-
-bool CrawlSummary::AllSitesStarted() const {
-  return std::all_of(sites.begin(), sites.end(), [](const SiteSummary& s) { return s.started; });
-}
-
-std::string CrawlSummary::Line() const {
-  const SiteSummary total = Total();
-  std::string errors;
-  int64_t error_count = 0;
-  for (int i = 0; i < kOutcomeKindCount; ++i) {
-    const auto kind = static_cast<OutcomeKind>(i);
-    if (kind == OutcomeKind::kFetched || kind == OutcomeKind::kNotModified || kind == OutcomeKind::kOutOfScope ||
-        kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kRobotsDisallowed || kind == OutcomeKind::kDuplicate ||
-        kind == OutcomeKind::kSeenBefore || total.outcomes[i] == 0)
-      continue;
-    error_count += total.outcomes[i];
-    errors += (errors.empty() ? "" : ", ") + std::string(OutcomeKindName(kind)) + " " + std::to_string(total.outcomes[i]);
-  }
-  char elapsed[32];
-  std::snprintf(elapsed, sizeof(elapsed), "%.1f s", static_cast<double>(elapsed_ms) / 1000.0);
-  std::string line = std::to_string(total.pages_fetched) + " pages fetched, " + std::to_string(total.articles_written) +
-                     " articles written, " + std::to_string(error_count) + " errors";
-  if (!errors.empty()) line += " (" + errors + ")";
-  const int64_t skipped = total.Outcome(OutcomeKind::kOutOfScope) + total.Outcome(OutcomeKind::kOverBudget) +
-                          total.Outcome(OutcomeKind::kRobotsDisallowed) + total.Outcome(OutcomeKind::kDuplicate) +
-                          total.Outcome(OutcomeKind::kSeenBefore);
-  if (skipped > 0)
-    line += ", " + std::to_string(skipped) + " skipped (robots.txt, out of scope, over limits, duplicate or crawled before)";
-  if (total.retries > 0) line += ", " + std::to_string(total.retries) + " retries";
-  std::string plugin_errors;
-  for (const auto& [plugin, counts] : Plugins()) {
-    if (counts.errors == 0 && counts.rejected_values == 0) continue;
-    plugin_errors += (plugin_errors.empty() ? "" : ", ") + plugin + " " + std::to_string(counts.errors) + " failed";
-    if (counts.timeouts > 0) plugin_errors += " (" + std::to_string(counts.timeouts) + " over time budget)";
-    if (counts.rejected_values > 0) plugin_errors += ", " + std::to_string(counts.rejected_values) + " values refused";
-  }
-  if (!plugin_errors.empty()) line += ", plugins: " + plugin_errors;
-  line += ", " + std::string(elapsed);
-  if (interrupted) line += ", interrupted";
-  return line;
-}
-
-namespace {
-
-boost::json::object SiteJson(const SiteSummary& site) {
-  boost::json::object out;
-  out["name"] = site.name;
-  out["started"] = site.started;
-  if (!site.error.empty()) out["error"] = site.error;
-  out["urls_accepted"] = site.urls_accepted;
-  boost::json::object outcomes;
-  for (int i = 0; i < kOutcomeKindCount; ++i) outcomes[OutcomeKindName(static_cast<OutcomeKind>(i))] = site.outcomes[i];
-  out["outcomes"] = std::move(outcomes);
-  out["pages_fetched"] = site.pages_fetched;
-  out["articles_written"] = site.articles_written;
-  out["duplicate_articles"] = site.duplicate_articles;
-  out["retries"] = site.retries;
-  out["robots_fetches"] = site.robots_fetches;
-  out["plugin_rejected_values"] = site.plugin_rejected_values;
-  out["plugin"] = site.plugin;
-  out["plugin_timeouts"] = site.plugin_timeouts;
-  return out;
-}
-
-}  // namespace
-
-std::string CrawlSummary::ToJson() const {
-  boost::json::object out;
-  boost::json::array sites_json;
-  for (const auto& site : sites) sites_json.push_back(SiteJson(site));
-  out["sites"] = std::move(sites_json);
-  out["total"] = SiteJson(Total());
-  boost::json::object plugins;
-  for (const auto& [plugin, counts] : Plugins()) {
-    plugins[plugin] = boost::json::object{
-        {"errors", counts.errors}, {"timeouts", counts.timeouts}, {"rejected_values", counts.rejected_values}};
-  }
-  out["plugins"] = std::move(plugins);
-  out["elapsed_ms"] = elapsed_ms;
-  out["interrupted"] = interrupted;
-  out["output"] = output_path;
-  return boost::json::serialize(out);
-}
-
 Result<CrawlSummary> RunCrawl(const Config& config, const RunOptions& options) {
   Crawl crawl(config, options);
   auto summary = crawl.Run();
@@ -1555,15 +1445,7 @@ void Accumulate(CrawlSummary& into, const CrawlSummary& more) {
     }
     it->started = site.started;
     it->error = site.error;
-    it->urls_accepted += site.urls_accepted;
-    it->pages_fetched += site.pages_fetched;
-    it->articles_written += site.articles_written;
-    it->duplicate_articles += site.duplicate_articles;
-    it->plugin_rejected_values += site.plugin_rejected_values;
-    it->plugin_timeouts += site.plugin_timeouts;
-    it->retries += site.retries;
-    it->robots_fetches += site.robots_fetches;
-    for (int i = 0; i < kOutcomeKindCount; ++i) it->outcomes[i] += site.outcomes[i];
+    it->Add(site);
   }
   into.elapsed_ms += more.elapsed_ms;
   into.interrupted = more.interrupted;

@@ -20,7 +20,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>

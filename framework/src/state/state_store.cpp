@@ -159,22 +159,20 @@ StateStore::StateStore(std::string path, sqlite3* db) : path_(std::move(path)), 
 
 StateStore::~StateStore() {
   (void)Commit();
-  for (sqlite3_stmt* statement : statements_) sqlite3_finalize(statement);
+  for (const auto& [text, statement] : statements_) sqlite3_finalize(statement);
   sqlite3_close(db_);
 }
 
 sqlite3_stmt* StateStore::Prepare(const char* sql) {
-  // Statements are few (a dozen) and fixed: find one by its text.
-  for (size_t i = 0; i < statements_.size(); ++i)
-    if (sqlite3_sql(statements_[i]) != nullptr && std::string_view(sqlite3_sql(statements_[i])) == sql)
-      return statements_[i];
+  for (const auto& [text, statement] : statements_)
+    if (text == sql) return statement;
   sqlite3_stmt* statement = nullptr;
   if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &statement, nullptr) != SQLITE_OK) {
     // A bug in this file, not a runtime condition: every statement is fixed.
     std::fprintf(stderr, "newshound: state store: cannot prepare %s: %s\n", sql, sqlite3_errmsg(db_));
     std::abort();
   }
-  statements_.push_back(statement);
+  statements_.emplace_back(sql, statement);
   return statement;
 }
 

@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "newshound/fetch.h"
@@ -151,7 +152,10 @@ class StateStore {
 
   std::string path_;
   sqlite3* db_ = nullptr;
-  std::vector<sqlite3_stmt*> statements_;  // finalized on destruction
+  // Prepared statements by the address of their SQL text: every caller
+  // passes a string literal, so the address is the statement's identity.
+  // Finalized on destruction.
+  std::vector<std::pair<const char*, sqlite3_stmt*>> statements_;
   bool in_transaction_ = false;
 };
 
