@@ -1,14 +1,19 @@
 // Pins outlet-server's behaviour, which every crawler integration test
 // relies on: path mapping, content types and charsets, status codes,
-// keep-alive and the request log, compression, and HTTPS with generated
-// certificates.
+// keep-alive and the request log, compression, scripted responses and the
+// faults they inject, and HTTPS with generated certificates.
 // Each test runs a real outlet-server process and talks to it with a small
-// synchronous Beast client.
+// synchronous Beast client, or a raw socket where the bytes on the wire and
+// how the connection ends (FIN or RST) are the point.
 
+#include <arpa/inet.h>
 #include <brotli/decode.h>
+#include <netinet/in.h>
 #include <openssl/x509_vfy.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <boost/asio/connect.hpp>
@@ -26,12 +31,20 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -1161,6 +1174,555 @@ TEST(OutletServer, BadCompressionOptionsExitWith2) {
   }
 }
 
+// --- Faults on the wire (--respond reset, short, drip, ...) ----------------
+
+// How a raw read ended.
+enum class RawEnd { kEof, kReset, kTimeout, kLimit, kError };
+
+std::ostream& operator<<(std::ostream& out, RawEnd end) {
+  switch (end) {
+    case RawEnd::kEof: return out << "EOF";
+    case RawEnd::kReset: return out << "ECONNRESET";
+    case RawEnd::kTimeout: return out << "timeout";
+    case RawEnd::kLimit: return out << "limit";
+    case RawEnd::kError: return out << "other error";
+  }
+  return out;
+}
+
+struct RawRead {
+  RawEnd end = RawEnd::kTimeout;
+  std::string bytes;        // what came, unless discarded
+  std::uint64_t count = 0;  // how many bytes came
+};
+
+// A plain POSIX socket to 127.0.0.1, so the test sees exactly what the
+// server sent and how it ended (FIN or RST), which a parser would hide.
+class RawConnection {
+ public:
+  explicit RawConnection(int port)
+      : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&address),
+                             sizeof address) != 0) {
+      throw std::runtime_error(std::string("connect: ") +
+                               std::strerror(errno));
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  void Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) {
+        throw std::runtime_error(std::string("send: ") + std::strerror(errno));
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  // Reads until the server closes (kEof) or resets (kReset) the connection,
+  // `limit` bytes have come (kLimit) or `timeout` has passed (kTimeout).
+  // Without `keep` the bytes are only counted.
+  RawRead Read(std::chrono::milliseconds timeout,
+               std::uint64_t limit = std::numeric_limits<std::uint64_t>::max(),
+               bool keep = true) {
+    RawRead result;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<char> buffer(64 * 1024);
+    while (result.count < limit) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd fd{fd_, POLLIN, 0};
+      if (left.count() <= 0 ||
+          ::poll(&fd, 1, static_cast<int>(left.count())) == 0) {
+        result.end = RawEnd::kTimeout;
+        return result;
+      }
+      const std::size_t want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(buffer.size(), limit - result.count));
+      ssize_t n = ::recv(fd_, buffer.data(), want, 0);
+      if (n > 0) {
+        if (keep) {
+          result.bytes.append(buffer.data(), static_cast<std::size_t>(n));
+        }
+        result.count += static_cast<std::uint64_t>(n);
+      } else if (n == 0) {
+        result.end = RawEnd::kEof;
+        return result;
+      } else if (errno != EINTR) {
+        result.end = errno == ECONNRESET ? RawEnd::kReset : RawEnd::kError;
+        return result;
+      }
+    }
+    result.end = RawEnd::kLimit;
+    return result;
+  }
+
+ private:
+  int fd_;
+};
+
+// A GET from the Host Client sends (steps are counted per host), asking the
+// server to close after the response so that a whole one ends in EOF too.
+std::string RawGet(const std::string& target, const std::string& extra = "") {
+  return "GET " + target +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra +
+         "\r\n";
+}
+
+RawRead Exchange(int port, const std::string& request,
+                 std::chrono::milliseconds timeout = 10s) {
+  RawConnection connection(port);
+  connection.Send(request);
+  return connection.Read(timeout);
+}
+
+// The head (through the blank line) and the body of a raw response.
+std::pair<std::string, std::string> SplitResponse(const std::string& bytes) {
+  std::size_t end = bytes.find("\r\n\r\n");
+  if (end == std::string::npos) return {bytes, ""};
+  return {bytes.substr(0, end + 4), bytes.substr(end + 4)};
+}
+
+// The value of the field `name` in a raw head; nullopt when absent.
+std::optional<std::string> RawField(const std::string& head,
+                                    const std::string& name) {
+  auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(c));
+    return text;
+  };
+  const std::string haystack = lower(head);
+  std::size_t at = haystack.find("\r\n" + lower(name) + ":");
+  if (at == std::string::npos) return std::nullopt;
+  std::size_t start = at + name.size() + 3;
+  std::size_t end = head.find("\r\n", start);
+  std::string value = head.substr(start, end - start);
+  while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+  return value;
+}
+
+std::size_t CountOf(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
+// The resident set of a process, in KiB (/proc/PID/status); 0 if unknown.
+std::uint64_t ResidentKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
+TEST(OutletServer, RespondResetResetsWithoutAnswering) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=reset"};
+  test::OutletServer server(options);
+  RawRead reset = Exchange(server.http_port(), RawGet("/notes.txt"));
+  EXPECT_EQ(reset.end, RawEnd::kReset);
+  EXPECT_EQ(reset.bytes, "");
+  // The script is used up; the server goes on.
+  EXPECT_EQ(GetOnce(server.http_port(), "/notes.txt").body(), "plain text\n");
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].target, "/notes.txt");
+  EXPECT_EQ(log[0].status, 0);
+  EXPECT_EQ(log[0].bytes, 0u);
+}
+
+TEST(OutletServer, RespondResetBodySendsHalfTheBodyThenResets) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  WriteArticle(site.root);
+  options.respond = {"/article.html=reset-body"};
+  test::OutletServer server(options);
+  const std::string file = test::ReadFile(site.root / "article.html");
+  RawRead reply = Exchange(server.http_port(), RawGet("/article.html"));
+  EXPECT_EQ(reply.end, RawEnd::kReset);
+  auto [head, body] = SplitResponse(reply.bytes);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  EXPECT_EQ(RawField(head, "Content-Length"), std::to_string(file.size()));
+  EXPECT_EQ(body, file.substr(0, file.size() / 2));
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].bytes, file.size() / 2);
+}
+
+TEST(OutletServer, RespondShortSendsHalfTheBodyThenCloses) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  WriteArticle(site.root);
+  options.respond = {"/article.html=short+X-Fault:short,...",
+                     "/notes.txt=short"};
+  test::OutletServer server(options);
+  const std::string file = test::ReadFile(site.root / "article.html");
+  RawRead reply = Exchange(server.http_port(), RawGet("/article.html"));
+  EXPECT_EQ(reply.end, RawEnd::kEof);
+  auto [head, body] = SplitResponse(reply.bytes);
+  EXPECT_EQ(RawField(head, "Content-Length"), std::to_string(file.size()));
+  EXPECT_EQ(RawField(head, "X-Fault"), "short");
+  EXPECT_EQ(body, file.substr(0, file.size() / 2));
+  // Even on a keep-alive connection, the server closes after the half.
+  Client client(server.http_port());
+  EXPECT_THROW(client.Get("/notes.txt"), boost::system::system_error);
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].bytes, file.size() / 2);
+  EXPECT_EQ(log[1].bytes, 5u);  // of "plain text\n"
+}
+
+TEST(OutletServer, RespondDripWritesSlowlyWithoutBlockingOthers) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=drip", "/data.json=drip:1KiB,..."};
+  test::OutletServer server(options);
+  RawConnection slow(server.http_port());
+  slow.Send(RawGet("/notes.txt"));
+  RawRead early = slow.Read(1500ms);
+  EXPECT_EQ(early.end, RawEnd::kTimeout);
+  // One byte a second: the first at once, perhaps a second one.
+  EXPECT_GE(early.bytes.size(), 1u);
+  EXPECT_LT(early.bytes.size(), 10u);
+  EXPECT_TRUE(std::string("HTTP/1.1 200 OK").starts_with(early.bytes))
+      << early.bytes;
+
+  // Meanwhile other connections are served, a faster drip among them, and
+  // a dripped response is whole and keeps the connection alive.
+  Client client(server.http_port());
+  const auto start = std::chrono::steady_clock::now();
+  Response fast = client.Get("/data.json");
+  // About 250 bytes at 1 KiB/s come in three writes, the last at 0.2 s.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 150ms);
+  EXPECT_EQ(fast.result_int(), 200);
+  EXPECT_EQ(fast.body(), "{\"a\":1}\n");
+  EXPECT_EQ(client.Get("/data.json").body(), "{\"a\":1}\n");
+
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  // Logged before its first byte, with the whole body.
+  EXPECT_EQ(log[0].target, "/notes.txt");
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].bytes, 11u);
+  // A drip in progress does not keep the server from stopping.
+  test::ExitStatus status = server.Stop();
+  EXPECT_TRUE(status.success()) << status.ToString();
+}
+
+TEST(OutletServer, RespondBadChunkSendsAChunkSizeThatIsNotHex) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=bad-chunk,..."};
+  test::OutletServer server(options);
+  RawRead reply = Exchange(server.http_port(), RawGet("/notes.txt"));
+  EXPECT_EQ(reply.end, RawEnd::kEof);
+  auto [head, body] = SplitResponse(reply.bytes);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  EXPECT_EQ(RawField(head, "Transfer-Encoding"), "chunked");
+  EXPECT_EQ(RawField(head, "Content-Length"), std::nullopt);
+  // "plain text\n": its first half as a chunk, then "zz" for the size.
+  EXPECT_EQ(body, "5\r\nplain\r\nzz\r\n text\n\r\n0\r\n\r\n");
+  Client client(server.http_port());
+  EXPECT_THROW(client.Get("/notes.txt"), boost::system::system_error);
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].bytes, 11u);
+}
+
+TEST(OutletServer, RespondBadHeaderSendsALineWithoutColon) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=bad-header,..."};
+  test::OutletServer server(options);
+  RawRead reply = Exchange(server.http_port(), RawGet("/notes.txt"));
+  EXPECT_EQ(reply.end, RawEnd::kEof);
+  auto [head, body] = SplitResponse(reply.bytes);
+  EXPECT_TRUE(head.starts_with(
+      "HTTP/1.1 200 OK\r\nBad header line without colon\r\n"))
+      << head;
+  EXPECT_EQ(RawField(head, "Content-Length"), "11");
+  EXPECT_EQ(body, "plain text\n");
+  Client client(server.http_port());
+  EXPECT_THROW(client.Get("/notes.txt"), boost::system::system_error);
+  EXPECT_EQ(LoggedStatuses(server), (std::vector<int>{200, 200}));
+}
+
+TEST(OutletServer, RespondHugeSendsExactlySizeBytesUncompressed) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.compress = true;  // and yet identity
+  options.respond = {"/big.html=huge:5MiB,...",
+                     "/small.bin=huge:70+Content-Type:application/x-test"};
+  test::OutletServer server(options);
+  RawRead reply = Exchange(server.http_port(),
+                           RawGet("/big.html", "Accept-Encoding: gzip\r\n"));
+  EXPECT_EQ(reply.end, RawEnd::kEof);
+  auto [head, body] = SplitResponse(reply.bytes);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << head;
+  EXPECT_EQ(RawField(head, "Content-Length"), "5242880");
+  EXPECT_EQ(RawField(head, "Content-Encoding"), std::nullopt);
+  EXPECT_EQ(RawField(head, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(body.size(), 5242880u);
+  EXPECT_TRUE(body.starts_with(
+      "<!DOCTYPE html><html><body>\n<p>outlet-server huge body: filler text "
+      "to make it large.</p>\n"))
+      << body.substr(0, 200);
+
+  Client client(server.http_port());
+  RequestSpec head_request;
+  head_request.method = http::verb::head;
+  head_request.target = "/big.html";
+  Response announced = client.Send(head_request);
+  EXPECT_EQ(Header(announced, http::field::content_length), "5242880");
+  EXPECT_TRUE(announced.body().empty());
+  // Cut off in the middle of the filler line; headers of the step apply.
+  Response small = client.Get("/small.bin");
+  EXPECT_EQ(small.body(),
+            "<!DOCTYPE html><html><body>\n<p>outlet-server huge body: filler "
+            "text to");
+  EXPECT_EQ(small.body().size(), 70u);
+  EXPECT_EQ(Header(small, http::field::content_type), "application/x-test");
+
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].bytes, 5242880u);
+  EXPECT_EQ(log[1].bytes, 0u);  // HEAD
+  EXPECT_EQ(log[2].bytes, 70u);
+}
+
+TEST(OutletServer, RespondHugeIsGeneratedNotHeld) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/big.html=huge:1GiB"};
+  test::OutletServer server(options);
+  {
+    RawConnection connection(server.http_port());
+    connection.Send(RawGet("/big.html"));
+    RawRead part = connection.Read(30s, 128 << 20, /*keep=*/false);
+    ASSERT_EQ(part.end, RawEnd::kLimit);
+    // Far less than the gigabyte, and less than what was sent so far.
+    EXPECT_LT(ResidentKib(server.process().pid()), 96u * 1024);
+  }
+  // Leaving in the middle does not disturb the server.
+  EXPECT_EQ(GetOnce(server.http_port(), "/notes.txt").body(), "plain text\n");
+}
+
+TEST(OutletServer, RespondTildeStartsTheScriptAgain) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/notes.txt=500,serve,~", "/data.json=503,429,reset,~"};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  std::vector<int> statuses;
+  for (int i = 0; i < 6; ++i) {
+    statuses.push_back(client.Get("/notes.txt").result_int());
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{500, 200, 500, 200, 500, 200}));
+  for (int round = 0; round < 2; ++round) {
+    Client other(server.http_port());
+    EXPECT_EQ(other.Get("/data.json").result_int(), 503) << round;
+    EXPECT_EQ(other.Get("/data.json").result_int(), 429) << round;
+    EXPECT_THROW(other.Get("/data.json"), boost::system::system_error);
+  }
+}
+
+TEST(OutletServer, RespondRedirectLoopWithEllipsis) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/a=302+Location:/b,...", "/b=302+Location:/a,..."};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  std::string target = "/a";
+  for (int hop = 0; hop < 8; ++hop) {
+    Response response = client.Get(target);
+    ASSERT_EQ(response.result_int(), 302) << hop;
+    std::string next = Header(response, http::field::location);
+    EXPECT_EQ(next, target == "/a" ? "/b" : "/a") << hop;
+    target = next;
+  }
+  EXPECT_EQ(LoggedStatuses(server), std::vector<int>(8, 302));
+}
+
+TEST(OutletServer, RespondRetryAfterOn429And503OnTheWire) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {
+      "/limited=429+Retry-After:120,...",
+      "/down=503+Retry-After:Wed\\, 21 Oct 2015 07:28:00 GMT,..."};
+  test::OutletServer server(options);
+  auto [limited, limited_body] =
+      SplitResponse(Exchange(server.http_port(), RawGet("/limited")).bytes);
+  EXPECT_TRUE(limited.starts_with("HTTP/1.1 429 Too Many Requests\r\n"))
+      << limited;
+  EXPECT_NE(limited.find("\r\nRetry-After: 120\r\n"), std::string::npos)
+      << limited;
+  auto [down, down_body] =
+      SplitResponse(Exchange(server.http_port(), RawGet("/down")).bytes);
+  EXPECT_TRUE(down.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << down;
+  EXPECT_NE(down.find("\r\nRetry-After: Wed, 21 Oct 2015 07:28:00 GMT\r\n"),
+            std::string::npos)
+      << down;
+}
+
+TEST(OutletServer, RespondDeepNestsDivsWithLinks) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/deep.html=deep:1000"};
+  test::OutletServer server(options);
+  Response page = GetOnce(server.http_port(), "/deep.html");
+  EXPECT_EQ(page.result_int(), 200);
+  EXPECT_EQ(Header(page, http::field::content_type),
+            "text/html; charset=utf-8");
+  EXPECT_EQ(Header(page, http::field::content_length),
+            std::to_string(page.body().size()));
+  const std::string& body = page.body();
+  EXPECT_EQ(CountOf(body, "<div>"), 1000u);
+  EXPECT_EQ(CountOf(body, "</div>"), 1000u);
+  std::string expected =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>deep 1000"
+      "</title></head><body>\n<a href=\"/deep/top.html\">top</a>\n";
+  for (int i = 0; i < 1000; ++i) expected += "<div>";
+  expected += "<a href=\"/deep/inner.html\">inner</a>";
+  for (int i = 0; i < 1000; ++i) expected += "</div>";
+  expected += "\n<a href=\"/deep/bottom.html\">bottom</a>\n</body></html>\n";
+  EXPECT_EQ(body, expected);
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].bytes, expected.size());
+}
+
+TEST(OutletServer, RespondBadCharsetInsertsInvalidUtf8) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"/index.html=bad-charset", "/arabic.html=bad-charset",
+                     "/notes.txt=bad-charset"};
+  test::OutletServer server(options);
+  const std::string invalid =
+      "<p>Invalid UTF-8: [\xC3\x28] [\xFF] [\xC0\xAF] [\xED\xA0\x80] "
+      "[\xE2\x82]</p>\n";
+  Client client(server.http_port());
+  Response home = client.Get("/index.html");
+  EXPECT_EQ(Header(home, http::field::content_type),
+            "text/html; charset=utf-8");
+  EXPECT_EQ(home.body(),
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+            "<title>Home</title></head><body>" +
+                invalid + "home</body></html>\n");
+  for (const char* bytes :
+       {"\xC3\x28", "\xFF", "\xC0\xAF", "\xED\xA0\x80", "\xE2\x82"}) {
+    EXPECT_NE(home.body().find(bytes), std::string::npos);
+  }
+  EXPECT_EQ(home.find(http::field::etag), home.end());
+  // A page in another charset is now declared UTF-8.
+  Response arabic = client.Get("/arabic.html");
+  EXPECT_EQ(Header(arabic, http::field::content_type),
+            "text/html; charset=utf-8");
+  EXPECT_NE(arabic.body().find(std::string("<body>") + invalid + kArabicCp1256),
+            std::string::npos);
+  // Without a <body> tag: at the start.
+  Response notes = client.Get("/notes.txt");
+  EXPECT_EQ(Header(notes, http::field::content_type),
+            "text/plain; charset=utf-8");
+  EXPECT_EQ(notes.body(), invalid + "plain text\n");
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[2].bytes, notes.body().size());
+}
+
+TEST(OutletServer, RespondBombStepIsChosenPerPattern) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {"b.test@/notes.txt=bomb:2KiB,..."};
+  test::OutletServer server(options);
+  Client client(server.http_port());
+  Response bomb = GetAs(client, "b.test", "/notes.txt");
+  EXPECT_EQ(bomb.result_int(), 200);
+  EXPECT_EQ(Header(bomb, http::field::content_encoding), "gzip");
+  EXPECT_EQ(Inflate(bomb.body(), 31), std::string(2048, '\0'));
+  // A bomb ends its connection. Other hosts are not affected.
+  Client other(server.http_port());
+  EXPECT_EQ(GetAs(other, "a.test", "/notes.txt").body(), "plain text\n");
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].status, 200);
+  EXPECT_EQ(log[0].bytes, 0u);
+}
+
+TEST(OutletServer, RespondAcceptsEveryFaultStep) {
+  Site site;
+  test::OutletServerOptions options = SiteOptions(site);
+  options.respond = {
+      "/a=reset,reset-body,short+X:1",  "/b=drip,drip:10KiB+X:1,...",
+      "/c=bad-chunk,bad-header, bad-charset ,~",
+      "/d=huge:0,huge:1GiB+X:1",         "/e=bomb:1KiB+X:1,deep:1+X:1",
+      "b.test@/f*=close,stall,reset,~"};
+  test::OutletServer server(options);
+  // huge:0 is an empty body with its length.
+  Response empty = GetOnce(server.http_port(), "/d");
+  EXPECT_EQ(empty.result_int(), 200);
+  EXPECT_EQ(Header(empty, http::field::content_length), "0");
+  EXPECT_EQ(empty.body(), "");
+}
+
+TEST(OutletServer, RespondRejectsBadFaultStepsWithExit2) {
+  test::TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/x=reset+X-A:1", "takes no +Name:Value headers"},
+      {"/x=close+X-A:1", "takes no +Name:Value headers"},
+      {"/x=stall+X-A:1", "takes no +Name:Value headers"},
+      {"/x=drip:0", "bad rate"},
+      {"/x=drip:2GiB", "bad rate"},
+      {"/x=drip:fast", "bad rate"},
+      {"/x=drip:", "bad rate"},
+      {"/x=huge", "bad size"},
+      {"/x=huge:1TB", "bad size"},
+      {"/x=bomb:", "bad size"},
+      {"/x=deep:0", "bad depth"},
+      {"/x=deep:1000000001", "bad depth"},
+      {"/x=deep:1k", "bad depth"},
+      {"/x=deep", "bad depth"},
+      {"/x=short:1", "takes no ':' argument"},
+      {"/x=reset:1", "takes no ':' argument"},
+      {"/x=~", "cannot come first"},
+      {"/x=500,~,200", "'~' must be the last step"},
+      {"/x=500,...,~", "'...' must be the last step"},
+      {"/x=resets", "bad step 'resets'"},
+      {"/x=drip:1+Content-Length:5", "set by the server"},
+      {"/x=huge:1+NoColon", "lacks ':'"},
+  };
+  for (const auto& [spec, message] : cases) {
+    test::Subprocess process({(test::BinDir() / "outlet-server").string(),
+                              "--root", dir.path().string(), "--respond",
+                              spec});
+    std::optional<test::ExitStatus> status = process.Wait(10s);
+    ASSERT_TRUE(status.has_value()) << spec;
+    EXPECT_TRUE(status->exited() && status->exit_code == 2)
+        << spec << ": " << status->ToString();
+    EXPECT_NE(process.Stderr().find("--respond '" + spec + "': "),
+              std::string::npos)
+        << process.Stderr();
+    EXPECT_NE(process.Stderr().find(message), std::string::npos)
+        << spec << ": " << process.Stderr();
+  }
+}
+
 // --- HTTPS ---------------------------------------------------------------------
 
 test::OutletServerOptions TlsOptions(const Site& site) {
@@ -1285,6 +1847,86 @@ TEST(OutletServer, ExpiredCertificateFailsVerification) {
   Client client(server.https_port(), "given.test", site.dir / "ca.pem");
   EXPECT_TRUE(client.handshake_error());
   EXPECT_EQ(client.verify_failure(), VerifyFailure::kExpired);
+}
+
+TEST(OutletServer, RespondFaultsWorkOverHttps) {
+  Site site;
+  test::OutletServerOptions options = TlsOptions(site);
+  WriteArticle(site.root);
+  options.respond = {"/article.html=short,reset-body,reset,serve"};
+  test::OutletServer server(options);
+  for (int i = 0; i < 3; ++i) {
+    Client client(server.https_port(), "news.test", server.ca_file());
+    ASSERT_FALSE(client.handshake_error()) << i;
+    EXPECT_THROW(client.Get("/article.html"), boost::system::system_error)
+        << i;
+  }
+  Client client(server.https_port(), "news.test", server.ca_file());
+  EXPECT_EQ(client.Get("/article.html").body(),
+            test::ReadFile(site.root / "article.html"));
+  std::vector<test::OutletLogEntry> log = server.ReadLog();
+  ASSERT_EQ(log.size(), 4u);
+  const std::uint64_t half =
+      test::ReadFile(site.root / "article.html").size() / 2;
+  EXPECT_EQ(log[0].bytes, half);
+  EXPECT_EQ(log[1].bytes, half);
+  EXPECT_EQ(log[2].status, 0);
+}
+
+TEST(OutletServer, TlsWrongNameGetsACertificateForAnotherName) {
+  Site site;
+  test::OutletServerOptions options = TlsOptions(site);
+  // Covered by the server certificate, and still answered with the wrong
+  // one: the fault is chosen by the client's server name.
+  options.tls_names = {"news.test", "wrong.test", "other-wrong.test"};
+  options.extra_args = {"--tls-wrong-name", "wrong.test", "--tls-wrong-name",
+                        "Other-Wrong.TEST"};
+  test::OutletServer server(options);
+  for (const char* host : {"wrong.test", "other-wrong.test"}) {
+    Client client(server.https_port(), host, server.ca_file());
+    EXPECT_TRUE(client.handshake_error()) << host;
+    // The chain verified; only the name did not.
+    EXPECT_EQ(client.verify_failure(), VerifyFailure::kHostMismatch) << host;
+  }
+  // Other names, and clients sending no SNI (IP addresses), get the right
+  // certificate.
+  for (const char* host : {"news.test", "127.0.0.1"}) {
+    Client client(server.https_port(), host, server.ca_file());
+    ASSERT_FALSE(client.handshake_error())
+        << host << ": " << client.handshake_error().message();
+    EXPECT_EQ(client.Get("/notes.txt").body(), "plain text\n") << host;
+  }
+  // The wrong certificate comes from the same CA, for another name only.
+  const std::string wrong = test::ReadFile(server.tls_dir() / "wrong-name.pem");
+  EXPECT_TRUE(testcerts::IsIssuedBy(wrong, test::ReadFile(server.ca_file())));
+  EXPECT_EQ(testcerts::Inspect(wrong).dns_names,
+            (std::vector<std::string>{"wrong-name.invalid"}));
+  EXPECT_TRUE(testcerts::Inspect(wrong).ip_addrs.empty());
+}
+
+TEST(OutletServer, TlsWrongNameRejectsBadUse) {
+  test::TempDir dir;
+  const std::string binary = (test::BinDir() / "outlet-server").string();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--tls-generate", (dir / "tls").string(), "--tls-wrong-name",
+        "127.0.0.1"},
+       "--tls-wrong-name '127.0.0.1': an IP address"},
+      {{"--tls-generate", (dir / "tls").string(), "--tls-wrong-name",
+        "bad name"},
+       "--tls-wrong-name 'bad name': not a DNS name"},
+      {{"--tls-wrong-name", "wrong.test"}, "--tls-generate"},
+  };
+  for (const auto& [args, message] : cases) {
+    std::vector<std::string> argv = {binary, "--root", dir.path().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    test::Subprocess process(argv);
+    std::optional<test::ExitStatus> status = process.Wait(10s);
+    ASSERT_TRUE(status.has_value()) << message;
+    EXPECT_TRUE(status->exited() && status->exit_code != 0)
+        << message << ": " << status->ToString();
+    EXPECT_NE(process.Stderr().find(message), std::string::npos)
+        << process.Stderr();
+  }
 }
 
 // --- testcerts ---------------------------------------------------------------

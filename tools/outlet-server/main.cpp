@@ -28,6 +28,7 @@
 #include "scripted_responder.h"
 #include "server.h"
 #include "tls_material.h"
+#include "wrong_name_tls.h"
 
 namespace newshound::outlet {
 namespace {
@@ -41,8 +42,9 @@ constexpr char kLogFormatHelp[] =
     "  method   GET, HEAD, ... ('-' for an unparsable request)\n"
     "  host     Host header ('-' if absent)\n"
     "  target   request target with query ('-' if unparsable)\n"
-    "  status   response status code (0: --respond close or stall)\n"
-    "  bytes    response body bytes as sent (0 for HEAD and --bomb)\n"
+    "  status   response status code (0: --respond close, stall or reset)\n"
+    "  bytes    response body bytes as sent (0 for HEAD and gzip bombs; only\n"
+    "           the half sent for short and reset-body)\n"
     "  conn     connection id, 1, 2, ... per accepted TCP connection\n"
     "  scheme   http or https\n"
     "Ready file (--ready-file): 'http_port=N\\nhttps_port=M\\n', 0 for a scheme\n"
@@ -54,25 +56,69 @@ constexpr char kLogFormatHelp[] =
     "           (port ignored). The first matching --respond decides.\n"
     "  STEP     STATUS[+Name:Value...]  that status (200-599) with a short\n"
     "                                   HTML body (none for 204/304)\n"
-    "           close                   close without answering\n"
-    "           stall                   never answer, keep the connection\n"
     "           serve                   serve the request normally\n"
-    "           ...                     (last) repeat the previous step\n"
-    "  One step per request, counted per (host, pattern); once used up the\n"
+    "           close                   close without answering (FIN)\n"
+    "           stall                   never answer, keep the connection\n"
+    "           reset                   reset (RST) without answering\n"
+    "    What serve would send, broken on the wire:\n"
+    "           reset-body              headers (Content-Length of the whole\n"
+    "                                   body), the first half of the body,\n"
+    "                                   then RST\n"
+    "           short                   the same, then a clean close (FIN)\n"
+    "           drip[:RATE]             all of it, RATE bytes a second\n"
+    "                                   (default 1; bytes or KiB/MiB, at\n"
+    "                                   most 1GiB), then keep-alive as usual\n"
+    "           bad-chunk               Transfer-Encoding: chunked, the first\n"
+    "                                   half as one chunk, then the size line\n"
+    "                                   'zz', the rest, CRLF 0 CRLF CRLF, close\n"
+    "           bad-header              the line 'Bad header line without\n"
+    "                                   colon' right after the status line\n"
+    "           bad-charset             charset=utf-8 in Content-Type, and\n"
+    "                                   right after <body...> (or first) the\n"
+    "                                   invalid UTF-8 C3 28, FF, C0 AF,\n"
+    "                                   ED A0 80 and E2 82, each in [ ]\n"
+    "    200, text/html; charset=utf-8, the body made while it is sent:\n"
+    "           huge:SIZE               SIZE bytes (bytes or KiB/MiB/GiB),\n"
+    "                                   uncompressed, with Content-Length\n"
+    "           bomb:SIZE               chunked gzip of SIZE zeros, as --bomb\n"
+    "           deep:DEPTH              DEPTH nested <div>s (at most 10^9);\n"
+    "                                   links /deep/top.html before them,\n"
+    "                                   /deep/inner.html inside and\n"
+    "                                   /deep/bottom.html after\n"
+    "    At the end:\n"
+    "           ...                     repeat the previous step forever\n"
+    "           ~                       start again from the first step\n"
+    "  All steps but close, stall and reset take +Name:Value headers. One\n"
+    "  step per request, counted per (host, pattern); once used up the\n"
     "  request is served normally. Backslash escapes ',', '+', '=', '*' and\n"
-    "  itself. Logged like any request, status 0 for close and stall. E.g.\n"
+    "  itself. Logged like any request: status 0 and bytes 0 for close,\n"
+    "  stall and reset; the body bytes sent for short and reset-body (half);\n"
+    "  the whole body for drip and bad-chunk (logged before the first byte,\n"
+    "  chunk framing not counted); SIZE or the page size for huge and deep;\n"
+    "  0 for bomb. E.g.\n"
     "    --respond '/news/=429+Retry-After:2'\n"
-    "    --respond 'b.test@/robots.txt=503,...'\n"
+    "    --respond 'b.test@/robots.txt=503+Retry-After:120,...'\n"
     "    --respond '/slow/*=stall'   --respond '/x=serve,500'\n"
+    "    --respond '/flaky=500,serve,~'         500, 200, 500, 200, ...\n"
+    "    --respond '/a=302+Location:/b,...' --respond '/b=302+Location:/a,...'\n"
+    "                                           a redirect loop a, b, a, ...\n"
+    "    --respond '/big.html=huge:1GiB'  --respond '/article.html=drip:1'\n"
     "  serve+Name:Value serves the file with those headers, e.g.\n"
     "    --respond '/raw.html=serve+Content-Encoding:gzip'\n"
+    "\n"
+    "Wrong certificate name (--tls-wrong-name HOST, with --tls-generate):\n"
+    "a TLS client whose server name (SNI) is HOST gets a certificate from\n"
+    "the same CA for wrong-name.invalid only (DIR/wrong-name.pem): the chain\n"
+    "verifies, the hostname does not. Per host, not per path: the\n"
+    "certificate is chosen in the handshake, before any request is read.\n"
     "\n"
     "Compression (--compress): HTML, XML, CSS, JS, text and JSON responses\n"
     "are compressed with the coding of --codings (default br,gzip,deflate,\n"
     "the order breaking ties) that the request's Accept-Encoding rates\n"
     "highest (q=0: never), with Vary: Accept-Encoding. --codings names:\n"
     "br, gzip, x-gzip (sent as x-gzip), deflate, deflate-raw (raw RFC 1951\n"
-    "data sent as deflate, like some broken servers).\n"
+    "data sent as deflate, like some broken servers). Steps that serve the\n"
+    "file are compressed before they break it; huge, deep and bomb never.\n"
     "Bombs (--bomb PATH=SIZE, repeatable): GET PATH answers 200 with a\n"
     "chunked gzip of SIZE zero bytes (bytes, or KiB/MiB/GiB), generated as\n"
     "it is sent, e.g. --bomb /bomb.html=1GiB. Logged with bytes 0.\n";
@@ -87,6 +133,7 @@ struct CliOptions {
   fs::path tls_key;
   fs::path tls_generate;
   std::vector<std::string> tls_names;
+  std::vector<std::string> tls_wrong_names;
   fs::path log;
   fs::path ready_file;
   int delay_ms = 0;
@@ -207,6 +254,24 @@ int Run(const CliOptions& cli, std::vector<ScriptRule> script,
       return 1;
     }
   }
+  // Before the io_context: handshakes call into it.
+  std::optional<WrongNameTls> wrong_name;
+  if (!cli.tls_wrong_names.empty()) {
+    TlsFiles wrong_files;
+    if (!PrepareWrongNameTls(cli.tls_generate, wrong_files, error)) {
+      std::fprintf(stderr, "outlet-server: --tls-wrong-name: %s\n",
+                   error.c_str());
+      return 1;
+    }
+    std::unique_ptr<asio::ssl::context> wrong =
+        MakeTlsContext(wrong_files, error);
+    if (!wrong) {
+      std::fprintf(stderr, "outlet-server: %s\n", error.c_str());
+      return 1;
+    }
+    wrong_name.emplace(cli.tls_wrong_names, std::move(wrong));
+    wrong_name->Install(*tls);
+  }
 
   std::unique_ptr<RequestLog> log;
   if (!cli.log.empty()) {
@@ -320,6 +385,12 @@ int main(int argc, char** argv) {
                      "Comma-separated DNS names for the generated "
                      "certificate (default localhost; 127.0.0.1 is always included)")
           ->delimiter(',');
+  auto* tls_wrong_name = app.add_option(
+      "--tls-wrong-name", cli.tls_wrong_names,
+      "Clients whose TLS server name (SNI) is HOST get a certificate from "
+      "the generated CA for another name (repeatable; per host, not per "
+      "path: see below)")
+      ->allow_extra_args(false);
   app.add_option("--log", cli.log,
                  "Append one TAB-separated line per request (format below)");
   app.add_option("--ready-file", cli.ready_file,
@@ -353,6 +424,7 @@ int main(int argc, char** argv) {
   tls_key->needs(tls_cert);
   tls_generate->excludes(tls_cert)->excludes(tls_key);
   tls_names->needs(tls_generate);
+  tls_wrong_name->needs(tls_generate);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -367,6 +439,13 @@ int main(int argc, char** argv) {
                  "outlet-server: --tls-port needs --tls-cert/--tls-key or "
                  "--tls-generate\n");
     return 2;
+  }
+  for (const std::string& host : cli.tls_wrong_names) {
+    if (auto why = newshound::outlet::WrongNameTls::Invalid(host)) {
+      std::fprintf(stderr, "outlet-server: --tls-wrong-name '%s': %s\n",
+                   host.c_str(), why->c_str());
+      return 2;
+    }
   }
   if (!cli.tls_generate.empty() && cli.tls_names.empty()) {
     cli.tls_names.push_back("localhost");

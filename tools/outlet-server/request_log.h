@@ -10,9 +10,11 @@
 //   host      Host header ("-" when absent)
 //   target    request target as sent, with query ("-" when unparsable)
 //   status    response status code, e.g. 200; 0 when a --respond step
-//             closed the connection or stalled instead of answering
+//             closed, stalled or reset the connection instead of answering
 //   bytes     body bytes in the response, as sent (0 for HEAD and for a
-//             --bomb stream, whose size is not known in advance)
+//             gzip bomb, whose size is not known in advance; only the half
+//             sent for the short and reset-body steps; README.md has the
+//             table for every step)
 //   conn      connection id: 1, 2, ... in order of accepted TCP connections,
 //             shared by HTTP and HTTPS; requests on one keep-alive
 //             connection share it

@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "generated_body.h"
+
 namespace newshound::outlet {
 
 namespace http = boost::beast::http;
@@ -36,15 +38,31 @@ struct RequestInfo {
 // What the session does.
 struct Reply {
   enum class Action {
-    kRespond,  // send `response`
+    kRespond,  // send `response` (as `wire` says)
     kClose,    // close the connection without answering
     kStall,    // never answer; keep reading (and discarding) until the
                // client closes or the server stops
     kGzipZeros,  // send `response`'s status and headers, then a gzip of
                  // `gzip_zeros` zero bytes generated while it is sent
                  // (chunked), and close (--bomb)
+    kReset,      // reset the connection (RST) without answering
+    kGenerated,  // send `response`'s status and headers with Content-Length
+                 // `generated->size()`, then `generated`, piece by piece
+  };
+  // How a kRespond response goes on the wire: whole, or broken on purpose
+  // (the --respond faults, see ScriptStep::Kind). The session frames the
+  // response first either way, so the headers are the ones a whole
+  // response would have.
+  enum class Wire {
+    kWhole,
+    kDrip,       // whole, but `drip_rate` bytes per second
+    kShort,      // headers, the first half of the body, then close (FIN)
+    kResetBody,  // headers, the first half of the body, then reset (RST)
+    kBadChunk,   // chunked, the second chunk's size line "zz", then close
+    kBadHeader,  // with a header line without a colon
   };
   Action action = Action::kRespond;
+  Wire wire = Wire::kWhole;
   // Status, headers and the full body. Protocol framing headers are set by
   // the session and need not be present. 1xx, 204 and 304 get no body and
   // no Content-Length.
@@ -54,6 +72,10 @@ struct Reply {
   std::chrono::milliseconds delay{0};
   // kGzipZeros: the decoded size of the body.
   std::uint64_t gzip_zeros = 0;
+  // Wire::kDrip: bytes per second, at least 1.
+  std::uint64_t drip_rate = 1;
+  // kGenerated: the body.
+  std::optional<GeneratedBody> generated;
 };
 
 class Responder {

@@ -3,6 +3,8 @@
 #include <array>
 #include <span>
 
+#include "compression.h"
+
 namespace newshound::outlet {
 namespace {
 
@@ -146,8 +148,7 @@ bool ParsePattern(Span pattern, ScriptRule& rule, std::string& error) {
   return true;
 }
 
-// The "+Name:Value" parts of a status or serve step (parts[0] is the status
-// or "serve").
+// The "+Name:Value" parts of a step (parts[0] is the step itself).
 bool ParseStepHeaders(const std::vector<Span>& parts, Span text,
                       ScriptStep& step, std::string& error) {
   static constexpr std::array<std::string_view, 3> kFraming = {
@@ -188,25 +189,128 @@ bool ParseStepHeaders(const std::vector<Span>& parts, Span text,
   return true;
 }
 
-bool ParseStatusStep(Span text, ScriptStep& step, std::string& error) {
+constexpr char kStepList[] =
+    "expected a status 200-599, serve, close, stall, reset, reset-body, "
+    "short, drip[:RATE], bad-chunk, bad-header, bad-charset, huge:SIZE, "
+    "bomb:SIZE, deep:DEPTH, or ... or ~ at the end";
+
+// The fastest drip: beyond it a "slow" response is not slow any more, and
+// the pacing arithmetic stays far from overflow.
+constexpr std::uint64_t kMaxDripRate = std::uint64_t{1} << 30;
+constexpr std::uint64_t kMaxDepth = 1000000000;
+
+struct StepName {
+  std::string_view name;
+  ScriptStep::Kind kind;
+  bool takes_headers;  // whether the step sends a response
+};
+
+constexpr std::array<StepName, 13> kStepNames = {{
+    {"serve", ScriptStep::Kind::kServe, true},
+    {"close", ScriptStep::Kind::kClose, false},
+    {"stall", ScriptStep::Kind::kStall, false},
+    {"reset", ScriptStep::Kind::kReset, false},
+    {"reset-body", ScriptStep::Kind::kResetBody, true},
+    {"short", ScriptStep::Kind::kShort, true},
+    {"drip", ScriptStep::Kind::kDrip, true},
+    {"bad-chunk", ScriptStep::Kind::kBadChunk, true},
+    {"bad-header", ScriptStep::Kind::kBadHeader, true},
+    {"bad-charset", ScriptStep::Kind::kBadCharset, true},
+    {"huge", ScriptStep::Kind::kHuge, true},
+    {"bomb", ScriptStep::Kind::kBomb, true},
+    {"deep", ScriptStep::Kind::kDeep, true},
+}};
+
+// The ":ARG" of drip, huge, bomb and deep (`argument` without the colon,
+// `has_argument` false when there was none); every other step takes none.
+bool ParseStepArgument(const StepName& name, bool has_argument,
+                       std::string_view argument, std::string_view text,
+                       ScriptStep& step, std::string& error) {
+  const std::string quoted = "'" + std::string(text) + "'";
+  switch (name.kind) {
+    case ScriptStep::Kind::kDrip: {
+      if (!has_argument) {
+        step.amount = 1;
+        return true;
+      }
+      std::optional<std::uint64_t> rate = ParseByteSize(argument);
+      if (!rate || *rate == 0 || *rate > kMaxDripRate) {
+        error = "bad rate in step " + quoted +
+                ": expected drip:BYTES_PER_SECOND, 1 to 1GiB (e.g. drip:1, "
+                "drip:10KiB)";
+        return false;
+      }
+      step.amount = *rate;
+      return true;
+    }
+    case ScriptStep::Kind::kHuge:
+    case ScriptStep::Kind::kBomb: {
+      std::optional<std::uint64_t> size =
+          has_argument ? ParseByteSize(argument) : std::nullopt;
+      if (!size) {
+        error = "bad size in step " + quoted + ": expected " +
+                std::string(name.name) +
+                ":SIZE, bytes or a number with KiB, MiB or GiB (e.g. " +
+                std::string(name.name) + ":1GiB)";
+        return false;
+      }
+      step.amount = *size;
+      return true;
+    }
+    case ScriptStep::Kind::kDeep: {
+      bool digits = has_argument && !argument.empty() && argument.size() <= 10;
+      for (char c : argument) digits = digits && c >= '0' && c <= '9';
+      std::uint64_t depth = digits ? std::stoull(std::string(argument)) : 0;
+      if (depth == 0 || depth > kMaxDepth) {
+        error = "bad depth in step " + quoted +
+                ": expected deep:DEPTH, 1 to 1000000000 (e.g. deep:100000)";
+        return false;
+      }
+      step.amount = depth;
+      return true;
+    }
+    default:
+      if (has_argument) {
+        error = "step " + quoted + ": '" + std::string(name.name) +
+                "' takes no ':' argument";
+        return false;
+      }
+      return true;
+  }
+}
+
+// One step other than "..." and "~".
+bool ParseStep(Span text, ScriptStep& step, std::string& error) {
   std::vector<Span> parts = Split(text, '+');
-  std::string status = ToString(Trim(parts[0]));
-  if (status == "serve") {
-    // serve+Name:Value: the file, with these headers.
-    step.kind = ScriptStep::Kind::kServe;
+  std::string word = ToString(Trim(parts[0]));
+  const std::size_t colon = word.find(':');
+  const std::string_view name_part = std::string_view(word).substr(0, colon);
+  for (const StepName& name : kStepNames) {
+    if (name_part != name.name) continue;
+    step.kind = name.kind;
+    const bool has_argument = colon != std::string::npos;
+    const std::string_view argument =
+        has_argument ? std::string_view(word).substr(colon + 1)
+                     : std::string_view();
+    if (!ParseStepArgument(name, has_argument, argument, ToString(text), step,
+                           error)) {
+      return false;
+    }
+    if (!name.takes_headers && parts.size() > 1) {
+      error = "step '" + ToString(text) + "': '" + std::string(name.name) +
+              "' sends no response, so it takes no +Name:Value headers";
+      return false;
+    }
     return ParseStepHeaders(parts, text, step, error);
   }
-  bool digits = status.size() == 3;
-  for (char c : status) digits = digits && c >= '0' && c <= '9';
-  if (!digits || status < "200" || status > "599") {
-    error = "bad step '" + ToString(text) +
-            "': expected a status 200-599 (with +Name:Value headers), "
-            "close, stall, serve (with +Name:Value headers), or ... at the "
-            "end";
+  bool digits = word.size() == 3;
+  for (char c : word) digits = digits && c >= '0' && c <= '9';
+  if (!digits || word < "200" || word > "599") {
+    error = "bad step '" + ToString(text) + "': " + kStepList;
     return false;
   }
   step.kind = ScriptStep::Kind::kStatus;
-  step.status = static_cast<unsigned>(std::stoul(status));
+  step.status = static_cast<unsigned>(std::stoul(word));
   return ParseStepHeaders(parts, text, step, error);
 }
 
@@ -220,28 +324,24 @@ bool ParseSteps(Span text, ScriptRule& rule, std::string& error) {
                                 : "empty step " + std::to_string(i + 1);
       return false;
     }
-    if (word == "...") {
+    if (word == "..." || word == "~") {
       if (i == 0) {
-        error = "'...' repeats the step before it, so it cannot come first";
+        error = word == "..."
+                    ? "'...' repeats the step before it, so it cannot come "
+                      "first"
+                    : "'~' starts the script again after the steps before "
+                      "it, so it cannot come first";
         return false;
       }
       if (i + 1 != parts.size()) {
-        error = "'...' must be the last step";
+        error = "'" + word + "' must be the last step";
         return false;
       }
-      rule.repeat_last = true;
+      (word == "..." ? rule.repeat_last : rule.loop) = true;
       continue;
     }
     ScriptStep step;
-    if (word == "close") {
-      step.kind = ScriptStep::Kind::kClose;
-    } else if (word == "stall") {
-      step.kind = ScriptStep::Kind::kStall;
-    } else if (word == "serve") {
-      step.kind = ScriptStep::Kind::kServe;
-    } else if (!ParseStatusStep(part, step, error)) {
-      return false;
-    }
+    if (!ParseStep(part, step, error)) return false;
     rule.steps.push_back(std::move(step));
   }
   return true;
@@ -256,6 +356,7 @@ bool ScriptRule::Matches(std::string_view request_host,
 }
 
 const ScriptStep* ScriptRule::StepAt(std::size_t index) const {
+  if (loop && !steps.empty()) return &steps[index % steps.size()];
   if (index < steps.size()) return &steps[index];
   if (repeat_last && !steps.empty()) return &steps.back();
   return nullptr;

@@ -1,6 +1,7 @@
 #include "scripted_responder.h"
 
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
 #include <functional>
 #include <optional>
 #include <set>
@@ -17,8 +18,13 @@ std::size_t ScriptedResponder::NextIndex(std::size_t rule,
   std::lock_guard<std::mutex> lock(mutex_);
   std::size_t& count = counters_[{rule, host}];
   std::size_t index = count;
-  // Past the end every index means the same; do not count forever.
-  if (count <= rules_[rule].steps.size()) ++count;
+  const std::size_t steps = rules_[rule].steps.size();
+  if (rules_[rule].loop) {
+    count = (count + 1) % steps;
+  } else if (count <= steps) {
+    // Past the end every index means the same; do not count forever.
+    ++count;
+  }
   return index;
 }
 
@@ -44,13 +50,23 @@ Reply ScriptedResponder::Respond(const RequestInfo& request) {
         reply.action = Reply::Action::kStall;
         return reply;
       }
-      case ScriptStep::Kind::kServe: {
-        Reply reply = fallback_.Respond(request);
-        if (reply.action == Reply::Action::kRespond) {
-          ApplyStepHeaders(step->headers, reply.response);
-        }
+      case ScriptStep::Kind::kReset: {
+        Reply reply;
+        reply.action = Reply::Action::kReset;
         return reply;
       }
+      case ScriptStep::Kind::kServe:
+      case ScriptStep::Kind::kResetBody:
+      case ScriptStep::Kind::kShort:
+      case ScriptStep::Kind::kDrip:
+      case ScriptStep::Kind::kBadChunk:
+      case ScriptStep::Kind::kBadHeader:
+      case ScriptStep::Kind::kBadCharset:
+        return ServedStepReply(*step, fallback_.Respond(request));
+      case ScriptStep::Kind::kHuge:
+      case ScriptStep::Kind::kBomb:
+      case ScriptStep::Kind::kDeep:
+        return GeneratedStepReply(*step);
     }
   }
   return fallback_.Respond(request);
@@ -71,6 +87,84 @@ void ApplyStepHeaders(
       response.insert(name, value);
     }
   }
+}
+
+Reply ServedStepReply(const ScriptStep& step, Reply reply) {
+  if (reply.action != Reply::Action::kRespond) return reply;
+  switch (step.kind) {
+    case ScriptStep::Kind::kResetBody:
+      reply.wire = Reply::Wire::kResetBody;
+      break;
+    case ScriptStep::Kind::kShort:
+      reply.wire = Reply::Wire::kShort;
+      break;
+    case ScriptStep::Kind::kDrip:
+      reply.wire = Reply::Wire::kDrip;
+      reply.drip_rate = step.amount;
+      break;
+    case ScriptStep::Kind::kBadChunk:
+      reply.wire = Reply::Wire::kBadChunk;
+      break;
+    case ScriptStep::Kind::kBadHeader:
+      reply.wire = Reply::Wire::kBadHeader;
+      break;
+    case ScriptStep::Kind::kBadCharset:
+      InsertInvalidUtf8(reply.response);
+      break;
+    default:
+      break;
+  }
+  ApplyStepHeaders(step.headers, reply.response);
+  return reply;
+}
+
+Reply GeneratedStepReply(const ScriptStep& step) {
+  Reply reply;
+  reply.response.result(http::status::ok);
+  reply.response.set(http::field::content_type, "text/html; charset=utf-8");
+  switch (step.kind) {
+    case ScriptStep::Kind::kBomb:
+      // What --bomb sends, so a hostile server can be chosen per pattern.
+      reply.action = Reply::Action::kGzipZeros;
+      reply.gzip_zeros = step.amount;
+      reply.response.set(http::field::content_encoding, "gzip");
+      break;
+    case ScriptStep::Kind::kDeep:
+      reply.action = Reply::Action::kGenerated;
+      reply.generated = DeepBody(step.amount);
+      break;
+    default:
+      reply.action = Reply::Action::kGenerated;
+      reply.generated = HugeBody(step.amount);
+      break;
+  }
+  ApplyStepHeaders(step.headers, reply.response);
+  return reply;
+}
+
+void InsertInvalidUtf8(Response& response) {
+  const unsigned status = response.result_int();
+  if (status / 100 == 1 || status == 204 || status == 304) return;
+  std::string& body = response.body();
+  // After the <body ...> tag, so it is text a parser reaches; at the start
+  // when there is none.
+  std::size_t at = 0;
+  std::string lower;
+  for (char c : body) lower += (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+  if (std::size_t tag = lower.find("<body"); tag != std::string::npos) {
+    std::size_t end = body.find('>', tag);
+    if (end != std::string::npos) at = end + 1;
+  }
+  body.insert(at, kInvalidUtf8Paragraph);
+  std::string_view type = response[http::field::content_type];
+  std::string media(type.substr(0, type.find(';')));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) {
+    media.pop_back();
+  }
+  if (media.empty()) media = "text/html";
+  response.set(http::field::content_type, media + "; charset=utf-8");
+  // It validated the file's bytes, not these.
+  response.erase(http::field::etag);
 }
 
 Reply StatusStepReply(const ScriptStep& step) {

@@ -1,5 +1,7 @@
 #include "server.h"
 
+#include <sys/ioctl.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -18,12 +20,14 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <utility>
 
 #include "compression.h"
 #include "time_format.h"
+#include "wire_fault.h"
 
 namespace newshound::outlet {
 namespace {
@@ -41,6 +45,13 @@ constexpr auto kCloseTimeout = 2s;
 // How much a closing connection may still read from the client, see
 // ServePlain.
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+// How long a reset waits for what was written to reach the client, see
+// Reset.
+constexpr auto kResetFlushTimeout = 1s;
+constexpr auto kResetFlushPoll = 5ms;
+// A drip writes a tenth of a second's worth of bytes at a time (at least
+// one, at most this many).
+constexpr std::uint64_t kMaxDripPiece = 64 * 1024;
 
 void ReportException(std::exception_ptr error) {
   if (!error) return;
@@ -80,6 +91,57 @@ asio::awaitable<void> Stall(Stream& stream) {
         co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
     if (ec) co_return;
   }
+}
+
+// Resets the connection: SO_LINGER with a zero timeout makes close() send
+// RST instead of FIN. A reset also discards whatever the kernel has not sent
+// yet, so first wait (briefly) until everything written is sent and
+// acknowledged: a reset-body client must get its half body before the RST.
+template <typename Stream>
+asio::awaitable<void> Reset(Stream& stream) {
+  tcp::socket& socket = beast::get_lowest_layer(stream).socket();
+  const auto give_up = std::chrono::steady_clock::now() + kResetFlushTimeout;
+  for (;;) {
+    int unsent = 0;  // TIOCOUTQ (SIOCOUTQ): unsent plus unacknowledged
+    if (::ioctl(socket.native_handle(), TIOCOUTQ, &unsent) != 0 ||
+        unsent == 0 || std::chrono::steady_clock::now() >= give_up) {
+      break;
+    }
+    co_await Pause(kResetFlushPoll);
+  }
+  beast::error_code ignored;
+  socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  socket.close(ignored);
+}
+
+// Writes `bytes` at `rate` bytes per second: a tenth of a second's worth at
+// a time, the first at once, each later one when the bytes before it are
+// due. Timers, not sleeps, so other connections go on meanwhile.
+template <typename Stream>
+asio::awaitable<bool> Drip(Stream& stream, std::string_view bytes,
+                           std::uint64_t rate,
+                           std::chrono::seconds io_timeout) {
+  const std::uint64_t piece = std::clamp<std::uint64_t>(rate / 10, 1,
+                                                        kMaxDripPiece);
+  const auto start = std::chrono::steady_clock::now();
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  std::uint64_t sent = 0;
+  while (sent < bytes.size()) {
+    const std::size_t n = static_cast<std::size_t>(
+        std::min<std::uint64_t>(piece, bytes.size() - sent));
+    beast::get_lowest_layer(stream).expires_after(io_timeout);
+    auto [ec, written] = co_await asio::async_write(
+        stream, asio::buffer(bytes.data() + sent, n), kUseTuple);
+    if (ec) co_return false;
+    sent += n;
+    if (sent == bytes.size()) break;
+    timer.expires_at(
+        start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(sent) /
+                                                  static_cast<double>(rate))));
+    co_await timer.async_wait(kUseTuple);
+  }
+  co_return true;
 }
 
 // Statuses whose responses have no body, and so no Content-Length either
@@ -241,8 +303,11 @@ asio::awaitable<void> Server::ServeRequests(Stream& stream,
     }
     RequestInfo info{parser.get(), scheme, connection_id};
     Reply reply = SafeRespond(info);
+    bool keep_alive = false;
     switch (reply.action) {
       case Reply::Action::kRespond:
+        keep_alive = co_await SendReply(stream, std::move(reply), &info,
+                                        scheme, connection_id);
         break;
       case Reply::Action::kClose:
         co_await Pause(options_.delay + reply.delay);
@@ -256,9 +321,16 @@ asio::awaitable<void> Server::ServeRequests(Stream& stream,
         co_await SendGzipZeros(stream, std::move(reply), info, scheme,
                                connection_id);
         co_return;
+      case Reply::Action::kReset:
+        co_await Pause(options_.delay + reply.delay);
+        LogRequest(&info, 0, 0, scheme, connection_id);
+        co_await Reset(stream);
+        co_return;
+      case Reply::Action::kGenerated:
+        keep_alive = co_await SendGenerated(stream, std::move(reply), info,
+                                            scheme, connection_id);
+        break;
     }
-    bool keep_alive = co_await SendReply(stream, std::move(reply), &info,
-                                         scheme, connection_id);
     if (!keep_alive) co_return;
   }
 }
@@ -271,20 +343,8 @@ asio::awaitable<bool> Server::SendReply(Stream& stream, Reply reply,
   Response& response = reply.response;
   const bool head =
       request != nullptr && request->message.method() == http::verb::head;
-  // Answer in the request's HTTP version so keep-alive means the same thing
-  // to both sides (1.0 needs an explicit "Connection: keep-alive").
-  response.version(request != nullptr && request->message.version() < 11 ? 10
-                                                                         : 11);
   const bool keep_alive = request != nullptr && request->message.keep_alive();
-  response.keep_alive(keep_alive);
-  // A scripted reply may bring its own.
-  if (response.find(http::field::server) == response.end()) {
-    response.set(http::field::server, "outlet-server");
-  }
-  if (response.find(http::field::date) == response.end()) {
-    response.set(http::field::date,
-                 FormatHttpDate(std::chrono::system_clock::now()));
-  }
+  FrameHead(response, request, keep_alive);
   std::uint64_t body_bytes = response.body().size();
   if (IsBodilessStatus(response.result_int())) {
     response.body().clear();
@@ -301,6 +361,15 @@ asio::awaitable<bool> Server::SendReply(Stream& stream, Reply reply,
 
   co_await Pause(options_.delay + reply.delay);
 
+  if (reply.wire != Reply::Wire::kWhole) {
+    // Named, not `co_return co_await`: GCC 12 mishandles the temporaries
+    // of that form (see Resolver::Resolve).
+    const bool go_on = co_await SendFaulty(stream, std::move(reply), head,
+                                           keep_alive, request, scheme,
+                                           connection_id);
+    co_return go_on;
+  }
+
   // Logged before sending, so a client holding the response can already see
   // the line.
   LogRequest(request, response.result_int(), body_bytes, scheme,
@@ -312,23 +381,84 @@ asio::awaitable<bool> Server::SendReply(Stream& stream, Reply reply,
 }
 
 template <typename Stream>
+asio::awaitable<bool> Server::SendFaulty(Stream& stream, Reply reply,
+                                         bool head, bool keep_alive,
+                                         const RequestInfo* request,
+                                         std::string_view scheme,
+                                         std::uint64_t connection_id) {
+  const unsigned status = reply.response.result_int();
+  FaultyWire wire = MakeFaultyWire(std::move(reply.response), reply.wire, head);
+  LogRequest(request, status, wire.body_bytes, scheme, connection_id);
+  bool sent = false;
+  if (reply.wire == Reply::Wire::kDrip) {
+    sent = co_await Drip(stream, wire.bytes, reply.drip_rate,
+                         options_.io_timeout);
+  } else {
+    beast::get_lowest_layer(stream).expires_after(options_.io_timeout);
+    auto [ec, n] =
+        co_await asio::async_write(stream, asio::buffer(wire.bytes), kUseTuple);
+    sent = !ec;
+  }
+  switch (wire.end) {
+    case FaultyWire::End::kKeepAlive:
+      co_return sent && keep_alive;
+    case FaultyWire::End::kClose:
+      co_return false;
+    case FaultyWire::End::kReset:
+      if (sent) co_await Reset(stream);
+      co_return false;
+  }
+  co_return false;
+}
+
+template <typename Stream>
+asio::awaitable<bool> Server::SendGenerated(Stream& stream, Reply reply,
+                                            const RequestInfo& request,
+                                            std::string_view scheme,
+                                            std::uint64_t connection_id) {
+  const bool head = request.message.method() == http::verb::head;
+  const bool keep_alive = request.message.keep_alive();
+  Response& response = reply.response;
+  FrameHead(response, &request, keep_alive);
+  GeneratedBody& body = *reply.generated;
+  http::response<http::empty_body> header(std::move(response.base()));
+  header.content_length(body.size());
+
+  co_await Pause(options_.delay + reply.delay);
+  LogRequest(&request, header.result_int(), head ? 0 : body.size(), scheme,
+             connection_id);
+
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(options_.io_timeout);
+  http::response_serializer<http::empty_body> serializer(header);
+  if (auto [ec, n] =
+          co_await http::async_write_header(stream, serializer, kUseTuple);
+      ec) {
+    co_return false;
+  }
+  if (head) co_return keep_alive;
+  std::string piece;
+  while (body.Next(piece)) {
+    lowest.expires_after(options_.io_timeout);
+    // A client that stops reading or leaves ends it here; the rest is never
+    // generated.
+    auto [ec, n] =
+        co_await asio::async_write(stream, asio::buffer(piece), kUseTuple);
+    if (ec) co_return false;
+  }
+  co_return keep_alive;
+}
+
+template <typename Stream>
 asio::awaitable<bool> Server::SendGzipZeros(Stream& stream, Reply reply,
                                             const RequestInfo& request,
                                             std::string_view scheme,
                                             std::uint64_t connection_id) {
   Response& response = reply.response;
   const bool http10 = request.message.version() < 11;
-  response.version(http10 ? 10 : 11);
   // The client usually gives up in the middle; nothing may follow anyway
   // when an HTTP/1.0 body ends at the close.
-  response.keep_alive(false);
-  if (response.find(http::field::server) == response.end()) {
-    response.set(http::field::server, "outlet-server");
-  }
-  if (response.find(http::field::date) == response.end()) {
-    response.set(http::field::date,
-                 FormatHttpDate(std::chrono::system_clock::now()));
-  }
+  FrameHead(response, &request, false);
   // The compressed length is not known before the end, so the body is
   // chunked (HTTP/1.1) or ends at the close (HTTP/1.0).
   http::response<http::empty_body> head(std::move(response.base()));
@@ -366,6 +496,23 @@ asio::awaitable<bool> Server::SendGzipZeros(Stream& stream, Reply reply,
     co_await asio::async_write(stream, http::make_chunk_last(), kUseTuple);
   }
   co_return false;
+}
+
+void Server::FrameHead(Response& response, const RequestInfo* request,
+                       bool keep_alive) {
+  // Answer in the request's HTTP version so keep-alive means the same thing
+  // to both sides (1.0 needs an explicit "Connection: keep-alive").
+  response.version(request != nullptr && request->message.version() < 11 ? 10
+                                                                         : 11);
+  response.keep_alive(keep_alive);
+  // A scripted reply may bring its own.
+  if (response.find(http::field::server) == response.end()) {
+    response.set(http::field::server, "outlet-server");
+  }
+  if (response.find(http::field::date) == response.end()) {
+    response.set(http::field::date,
+                 FormatHttpDate(std::chrono::system_clock::now()));
+  }
 }
 
 void Server::LogRequest(const RequestInfo* request, unsigned status,

@@ -76,6 +76,24 @@ class Server {
                                       const RequestInfo& request,
                                       std::string_view scheme,
                                       std::uint64_t connection_id);
+  // Reply::Wire other than kWhole, once SendReply has framed the response
+  // and waited its delay. Whether the connection goes on.
+  template <typename Stream>
+  asio::awaitable<bool> SendFaulty(Stream& stream, Reply reply, bool head,
+                                   bool keep_alive, const RequestInfo* request,
+                                   std::string_view scheme,
+                                   std::uint64_t connection_id);
+  // Reply::Action::kGenerated. Whether the connection goes on.
+  template <typename Stream>
+  asio::awaitable<bool> SendGenerated(Stream& stream, Reply reply,
+                                      const RequestInfo& request,
+                                      std::string_view scheme,
+                                      std::uint64_t connection_id);
+  // The version (the request's), keep-alive, Server and Date (unless the
+  // reply has them) of a response about to be sent; `request` is null for
+  // an unparsable request.
+  static void FrameHead(Response& response, const RequestInfo* request,
+                        bool keep_alive);
   Reply SafeRespond(const RequestInfo& request);
   // Writes the request log line, if there is a log; `request` is null for
   // an unparsable request.

@@ -126,6 +126,36 @@ class DirLock {
 
 }  // namespace
 
+bool PrepareWrongNameTls(const fs::path& dir, TlsFiles& files,
+                         std::string& error) {
+  try {
+    DirLock lock(dir / ".lock");
+    files.ca = dir / "ca.pem";
+    files.cert = dir / "wrong-name.pem";
+    files.key = dir / "wrong-name-key.pem";
+    files.generated = false;
+    std::optional<std::string> ca_cert = ReadIfExists(files.ca);
+    std::optional<std::string> ca_key = ReadIfExists(dir / "ca-key.pem");
+    const std::vector<std::string> names = {std::string(kWrongCertificateName)};
+    if (LeafUsable(ReadIfExists(files.cert), ReadIfExists(files.key), ca_cert,
+                   names, {})) {
+      return true;
+    }
+    if (!CaUsable(ca_cert, ca_key)) {
+      error = "no usable CA (ca.pem, ca-key.pem) in " + dir.string();
+      return false;
+    }
+    files.generated = true;
+    testcerts::Pem leaf = testcerts::IssueLeaf({*ca_cert, *ca_key}, names, {});
+    WriteAtomically(files.key, leaf.key, 0600);
+    WriteAtomically(files.cert, leaf.cert, 0644);
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+}
+
 bool PrepareGeneratedTls(const fs::path& dir,
                          const std::vector<std::string>& dns_names,
                          const std::vector<std::string>& ip_addrs,

@@ -7,6 +7,9 @@
 //   ca-key.pem       its key, kept so a new leaf can be issued by the same CA
 //   server.pem       the server certificate
 //   server-key.pem   its key
+//   wrong-name.pem, wrong-name-key.pem
+//                    with --tls-wrong-name only: a certificate from the same
+//                    CA for kWrongCertificateName alone, and its key
 //
 // The server certificate is reused when it was issued by ca.pem, matches its
 // key, covers every requested DNS name and IP address and is valid for at
@@ -18,9 +21,14 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace newshound::outlet {
+
+// The only name the --tls-wrong-name certificate covers; .invalid is
+// reserved (RFC 6761), so no client ever asks for it.
+inline constexpr std::string_view kWrongCertificateName = "wrong-name.invalid";
 
 struct TlsFiles {
   std::filesystem::path cert;
@@ -36,6 +44,12 @@ bool PrepareGeneratedTls(const std::filesystem::path& dir,
                          const std::vector<std::string>& dns_names,
                          const std::vector<std::string>& ip_addrs,
                          TlsFiles& files, std::string& error);
+
+// Makes sure DIR, already prepared by PrepareGeneratedTls, also holds a
+// certificate from its CA for kWrongCertificateName only (wrong-name.pem,
+// reused while usable like server.pem); `files` gets its paths (cert, key).
+bool PrepareWrongNameTls(const std::filesystem::path& dir, TlsFiles& files,
+                         std::string& error);
 
 }  // namespace newshound::outlet
 
