@@ -250,6 +250,38 @@ TEST(Config, DnsServerMustBeAnAddressWithOptionalPort) {
       << scalar.status().message();
 }
 
+TEST(Config, AllowListsNetworksAndDefaultsToNone) {
+  auto none = Load(kMinimal);
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->crawler.allow.empty());
+  auto config = Load("network:\n  allow: [127.0.0.1/32, 10.0.0.0/8, \"fd00::/8\", 192.168.7.7]\n" + std::string(kMinimal));
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->crawler.allow.size(), 4u);
+  EXPECT_EQ(config->crawler.allow[1].text, "10.0.0.0/8");
+  EXPECT_EQ(config->crawler.allow[1].prefix, 8);
+  EXPECT_TRUE(config->crawler.allow[2].v6);
+  EXPECT_EQ(config->crawler.allow[3].prefix, 32);
+}
+
+TEST(Config, AllowEntryThatIsNotANetworkNamesItsLineAndWhy) {
+  auto config = Load("network:\n  allow:\n    - 127.0.0.1/32\n    - 10.1.2.3/8\n" + std::string(kMinimal));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("test.yaml:4:7: 'network.allow[1]' '10.1.2.3/8': address has bits set past "
+                                           "the /8 prefix"),
+            std::string::npos)
+      << config.status().message();
+  auto name = Load("network:\n  allow: [localhost]\n" + std::string(kMinimal));
+  ASSERT_FALSE(name.ok());
+  EXPECT_NE(name.status().message().find("test.yaml:2:11: 'network.allow[0]' 'localhost': not an IP address"),
+            std::string::npos)
+      << name.status().message();
+  auto scalar = Load("network:\n  allow: 127.0.0.1/32\n" + std::string(kMinimal));
+  ASSERT_FALSE(scalar.ok());
+  EXPECT_NE(scalar.status().message().find("test.yaml:2:10: 'network.allow' must be a list of networks"),
+            std::string::npos)
+      << scalar.status().message();
+}
+
 TEST(Config, DnsTtlMustBeADuration) {
   auto config = Load("network:\n  dns_max_ttl: forever\n" + std::string(kMinimal));
   ASSERT_FALSE(config.ok());

@@ -30,6 +30,7 @@
 #include "net/fetcher.h"
 #include "newshound/fetch.h"
 #include "compress.h"
+#include "loopback.h"
 #include "test_support.h"
 
 namespace newshound {
@@ -54,7 +55,7 @@ class FetcherTest : public ::testing::Test {
   }
 
   FetchSettings Settings(bool trust_ca = true) const {
-    FetchSettings settings;
+    FetchSettings settings = test::LoopbackFetchSettings();
     settings.user_agent = "newshound-test";
     if (trust_ca) settings.tls.ca_file = server_->ca_file().string();
     settings.resolve[std::string(kHost) + ":443"] = "127.0.0.1:" + std::to_string(server_->https_port());
@@ -186,7 +187,7 @@ class ContentCodingTest : public ::testing::Test {
     return std::make_unique<test::OutletServer>(options);
   }
 
-  FetchResult Get(const test::OutletServer& server, const std::string& path, FetchSettings settings = {}) {
+  FetchResult Get(const test::OutletServer& server, const std::string& path, FetchSettings settings = test::LoopbackFetchSettings()) {
     settings.user_agent = "newshound-test";
     return FetchOnce(server.http_origin() + path, settings);
   }
@@ -222,7 +223,7 @@ TEST_F(ContentCodingTest, ContentCoding_PreferredCodingOverTls) {
   options.tls = true;
   options.tls_names = {kHost};
   auto server = Start(options);
-  FetchSettings settings;
+  FetchSettings settings = test::LoopbackFetchSettings();
   settings.tls.ca_file = server->ca_file().string();
   settings.resolve[std::string(kHost) + ":443"] = "127.0.0.1:" + std::to_string(server->https_port());
   FetchResult result = FetchOnce(std::string("https://") + kHost + "/article.html", settings);
@@ -244,7 +245,7 @@ TEST_F(ContentCodingTest, ContentCoding_MaxBodyAppliesToTheDecodedSize) {
   options.compress = true;
   options.codings = "gzip";
   auto server = Start(options);
-  FetchSettings settings;
+  FetchSettings settings = test::LoopbackFetchSettings();
   settings.limits.max_body = 1000;
   FetchResult result = Get(*server, "/small.html", settings);
   EXPECT_EQ(result.kind, OutcomeKind::kTooLarge) << result.detail;
@@ -332,7 +333,7 @@ TEST_F(ContentCodingTest, ContentCoding_ErrorStatusKeepsItsOutcomeWhenTheBodyCan
 
 TEST(FetcherRaw, StalledServerHitsTheRequestDeadline) {
   SilentListener silent;
-  FetchSettings settings;
+  FetchSettings settings = test::LoopbackFetchSettings();
   settings.limits.request_timeout = std::chrono::milliseconds(300);
   FetchResult result = FetchOnce("http://127.0.0.1:" + std::to_string(silent.port()) + "/", settings);
   EXPECT_EQ(result.kind, OutcomeKind::kTimeout) << result.detail;
@@ -479,7 +480,7 @@ class RawServer {
 // Settings whose every phase has a generous budget, so a test can make one
 // phase short and know a timeout came from that phase.
 FetchSettings GenerousLimits() {
-  FetchSettings settings;
+  FetchSettings settings = test::LoopbackFetchSettings();
   settings.user_agent = "newshound-test";
   settings.limits.resolve_timeout = std::chrono::seconds(30);
   settings.limits.connect_timeout = std::chrono::seconds(30);
@@ -572,7 +573,7 @@ TEST(FetcherTimeouts, BodyThatKeepsDrippingHitsTheTotalNotTheIdleTimeout) {
 }
 
 TEST(FetcherRaw, RefusedConnectionIsAConnectError) {
-  FetchSettings settings;
+  FetchSettings settings = test::LoopbackFetchSettings();
   FetchResult result = FetchOnce("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/", settings);
   EXPECT_EQ(result.kind, OutcomeKind::kConnect) << result.detail;
 }
@@ -712,7 +713,7 @@ TEST(FetcherTls, ExpiredCertificateFailsWithItsReason) {
   options.tls_cert = dir.path() / "leaf.pem";
   options.tls_key = dir.path() / "leaf-key.pem";
   test::OutletServer server(options);
-  FetchSettings settings;
+  FetchSettings settings = test::LoopbackFetchSettings();
   settings.tls.ca_file = (dir.path() / "ca.pem").string();
   settings.resolve["expired.test:443"] = "127.0.0.1:" + std::to_string(server.https_port());
   FetchResult result = FetchOnce("https://expired.test/", settings);
@@ -740,7 +741,7 @@ class PoolTest : public ::testing::Test {
   }
 
   FetchSettings Settings() const {
-    FetchSettings settings;
+    FetchSettings settings = test::LoopbackFetchSettings();
     settings.user_agent = "newshound-test";
     if (!server_->ca_file().empty()) settings.tls.ca_file = server_->ca_file().string();
     settings.resolve[std::string(kHost) + ":443"] = "127.0.0.1:" + std::to_string(server_->https_port());
@@ -872,7 +873,7 @@ TEST_F(PoolTest, Pool_ServerThatClosesAfterEveryResponseStillWorks) {
   RawServer server([](int fd, RawServer&) {
     RawServer::Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok");
   });
-  FetchSettings settings;
+  FetchSettings settings = test::LoopbackFetchSettings();
   settings.user_agent = "newshound-test";
   for (const FetchResult& result : FetchAll(std::vector<std::string>(5, server.url("/")), settings)) {
     ASSERT_EQ(result.kind, OutcomeKind::kFetched) << result.detail;

@@ -19,6 +19,7 @@
 #include "net/fetcher.h"
 #include "newshound/config.h"
 #include "newshound/fetch.h"
+#include "loopback.h"
 #include "test_support.h"
 
 namespace newshound {
@@ -57,7 +58,7 @@ class ProxyTest : public ::testing::Test {
   }
 
   FetchSettings Settings(std::string user = "", std::string password = "") const {
-    FetchSettings settings;
+    FetchSettings settings = test::LoopbackFetchSettings();
     settings.user_agent = "newshound-test";
     settings.tls.ca_file = server_->ca_file().string();
     settings.proxy.host = "127.0.0.1";
@@ -280,7 +281,7 @@ TEST_F(ProxyTest, Cli_FetchShowsTheProxyWithItsPasswordMasked) {
   auto write_config = [&](const std::string& name, const std::string& password) {
     const auto path = root_.path() / (name + ".yaml");
     test::WriteFile(path, "crawler:\n  proxy: http://crawler:" + password + "@" + proxy_->address() +
-                              "\ntls:\n  ca_file: " + server_->ca_file().string() +
+                              "\nnetwork:\n" + test::kAllowLoopback + "tls:\n  ca_file: " + server_->ca_file().string() +
                               "\nsites:\n  - name: en\n    plugin: p\n    start_urls: [\"" + HttpsUrl("/") + "\"]\n");
     return path.string();
   };

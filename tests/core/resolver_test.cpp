@@ -18,6 +18,7 @@
 
 #include "dns_server.h"
 #include "newshound/fetch.h"
+#include "loopback.h"
 #include "test_support.h"
 
 namespace newshound::net {
@@ -315,7 +316,7 @@ class ResolverFetchTest : public ::testing::Test {
   }
 
   FetchSettings Settings() const {
-    FetchSettings settings;
+    FetchSettings settings = test::LoopbackFetchSettings();
     settings.user_agent = "newshound-test";
     settings.dns.servers = {dns_.address()};
     return settings;
@@ -375,7 +376,8 @@ TEST_F(ResolverFetchTest, Cli_FetchUsesTheConfiguredDnsServers) {
   dns_.Add("somehost.test", "127.0.0.1");
   const std::string url = "http://somehost.test:" + std::to_string(server_->http_port()) + "/";
   const auto config = root_.path() / "dns.yaml";
-  test::WriteFile(config, "network:\n  dns_servers: [\"" + dns_.address() + "\"]\n  dns_max_ttl: 1m\n"
+  test::WriteFile(config, "network:\n  dns_servers: [\"" + dns_.address() + "\"]\n  dns_max_ttl: 1m\n" + test::kAllowLoopback +
+                              
                           "sites:\n  - name: en\n    plugin: p\n    start_urls: [\"" + url + "\"]\n");
   test::Subprocess process({(test::BinDir() / "newshound").string(), "fetch", url, "--config", config.string()});
   auto status = process.Wait(kGenerous);

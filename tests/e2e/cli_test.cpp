@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e_support.h"
+#include "loopback.h"
 #include "newshound/config.h"
 
 namespace newshound::e2e {
@@ -131,7 +132,7 @@ TEST(Cli, FetchShowsTheWholeAnswerWithTheSiteSettings) {
   options.tls_names = {"www.almaghribtoday.test"};
   test::OutletServer server(options);
   const auto config = dir.path() / "ar.yaml";
-  test::WriteFile(config, "network:\n  resolve:\n    \"www.almaghribtoday.test:443\": \"127.0.0.1:" +
+  test::WriteFile(config, std::string("network:\n") + test::kAllowLoopback + "  resolve:\n    \"www.almaghribtoday.test:443\": \"127.0.0.1:" +
                               std::to_string(server.https_port()) + "\"\ntls:\n  ca_file: " +
                               server.ca_file().string() +
                               "\nsites:\n  - name: ar\n    plugin: almaghribtoday\n"
@@ -157,8 +158,22 @@ TEST(Cli, FetchShowsTheWholeAnswerWithTheSiteSettings) {
   EXPECT_NE(missing.out.find("outcome: http_error"), std::string::npos) << missing.out;
   EXPECT_NE(missing.out.find("status: 404"), std::string::npos) << missing.out;
 
+  // Without a config a loopback address is refused (the SSRF guard), and
+  // --allow opens it.
+  const std::string loopback_url = "https://127.0.0.1:" + std::to_string(server.https_port()) + "/";
+  CliRun refused = RunCli({"fetch", loopback_url});
+  EXPECT_EQ(refused.status.exit_code, 1);
+  EXPECT_NE(refused.out.find("outcome: blocked_address (phase connect)\n"
+                             "detail: refused to connect to 127.0.0.1: loopback address, not opened by network.allow\n"),
+            std::string::npos)
+      << refused.out;
+  CliRun bad_allow = RunCli({"fetch", loopback_url, "--allow", "127.0.0.1/33"});
+  EXPECT_EQ(bad_allow.status.exit_code, 1);
+  EXPECT_NE(bad_allow.err.find("--allow '127.0.0.1/33': prefix length must be a number from 0 to 32"), std::string::npos)
+      << bad_allow.err;
+
   // Without the site's CA the same URL fails, and says why.
-  CliRun untrusted = RunCli({"fetch", "https://127.0.0.1:" + std::to_string(server.https_port()) + "/"});
+  CliRun untrusted = RunCli({"fetch", loopback_url, "--allow", "127.0.0.0/8"});
   EXPECT_EQ(untrusted.status.exit_code, 1);
   EXPECT_NE(untrusted.out.find("outcome: tls"), std::string::npos) << untrusted.out;
   EXPECT_NE(untrusted.out.find("unknown CA"), std::string::npos) << untrusted.out;

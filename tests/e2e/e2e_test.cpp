@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "e2e_support.h"
+#include "loopback.h"
 
 namespace newshound::e2e {
 namespace {
@@ -94,7 +95,7 @@ class AlmaghribtodayEnglish : public ::testing::Test {
                             "  max_in_flight: 8\n"
                             "  log_level: info\n"
                             "  plugin_dir: " + std::string(NEWSHOUND_PLUGIN_DIR) + "\n"
-                            "network:\n"
+                            "network:\n" + std::string(test::kAllowLoopback) +
                             "  resolve:\n"
                             "    \"en.almaghribtoday.test:443\": \"127.0.0.1:" + std::to_string(server.https_port()) + "\"\n"
                             "tls:\n"
@@ -211,7 +212,7 @@ TEST_F(AlmaghribtodayEnglish, ASiteWhosePluginIsMissingDoesNotStopTheOthers) {
                                   "    start_urls: [\"https://orphan.test/\"]\n");
   CliRun run = RunCli({"run", config.string()});
   EXPECT_EQ(run.status.exit_code, 1) << run.status.ToString();
-  EXPECT_NE(run.err.find("site orphan (" + config.string() + ":21:5): no plugin named 'nosuchplugin'"),
+  EXPECT_NE(run.err.find("site orphan (" + config.string() + ":22:5): no plugin named 'nosuchplugin'"),
             std::string::npos)
       << run.err;
   EXPECT_EQ(ReadJsonl(Output()).size(), 25u);
@@ -273,7 +274,7 @@ TEST_P(AlmaghribtodayArabic, CrawlDecodesWindows1256AndMatchesExpected) {
   const auto config = dir.path() / "ar.yaml";
   const auto output = dir.path() / "ar.jsonl";
   test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_PLUGIN_DIR) +
-                              "\nnetwork:\n  resolve:\n    \"www.almaghribtoday.test:443\": \"127.0.0.1:" +
+                              "\nnetwork:\n" + test::kAllowLoopback + "  resolve:\n    \"www.almaghribtoday.test:443\": \"127.0.0.1:" +
                               std::to_string(server.https_port()) + "\"\ntls:\n  ca_file: " + server.ca_file().string() +
                               "\npoliteness:\n  delay: 0ms\n  max_crawl_delay: 0s\noutput:\n  jsonl: " + output.string() +
                               "\nsites:\n  - name: almaghribtoday-ar\n    plugin: almaghribtoday\n"

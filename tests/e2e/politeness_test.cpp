@@ -10,6 +10,7 @@
 
 #include "dns_server.h"
 #include "e2e_support.h"
+#include "loopback.h"
 
 namespace newshound::e2e {
 namespace {
@@ -67,7 +68,7 @@ class PolitenessTest : public ::testing::Test {
     const auto config = dir_.path() / "crawl.yaml";
     test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) +
                                 "\n  user_agent: \"newshound/0.1 (+test)\"\n  max_in_flight: 32\n" + crawler_settings +
-                                "network:\n  resolve:\n" + resolve +
+                                "network:\n" + test::kAllowLoopback + "  resolve:\n" + resolve +
                                 "output:\n  jsonl: " + (dir_.path() / "articles.jsonl").string() +
                                 "\nsites:\n  - name: test\n    plugin: testsite\n    hosts: [" + host_list +
                                 "]\n    start_urls:\n" + start_urls + site_settings);
@@ -462,7 +463,7 @@ TEST_F(PolitenessTest, Dns_EachHostIsResolvedOnceAndIpPolitenessUsesTheAnswer) {
   const auto config = dir_.path() / "dns.yaml";
   test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) +
                               "\n  user_agent: \"newshound/0.1 (+test)\"\n"
-                              "network:\n  dns_servers: [\"" + dns.address() + "\"]\n"
+                              "network:\n  dns_servers: [\"" + dns.address() + "\"]\n" + test::kAllowLoopback +
                               "output:\n  jsonl: " + (dir_.path() / "articles.jsonl").string() +
                               "\nsites:\n  - name: test\n    plugin: testsite\n"
                               "    start_urls: [\"http://a.test:" + port + "/\", \"http://b.test:" + port + "/\"]\n"
@@ -479,6 +480,65 @@ TEST_F(PolitenessTest, Dns_EachHostIsResolvedOnceAndIpPolitenessUsesTheAnswer) {
   std::sort(times.begin(), times.end());
   ASSERT_EQ(times.size(), 10u);  // per host: robots.txt, the listing, 3 articles
   for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 200 - 10);
+}
+
+// The SSRF guard in a crawl: a page may link or redirect anywhere, but the
+// crawl connects only to public addresses and to what network.allow opens,
+// checked on the address each hop would connect to (after DNS).
+TEST_F(PolitenessTest, Guard_NonPublicAddressesAreRefusedAtEveryHopUnlessAllowed) {
+  WriteSite(root_.path(), 4);
+  test::DnsServer dns;
+  dns.Add("inside.test", "10.0.0.7");  // a public-looking name for a private address
+  test::OutletServerOptions options;
+  options.root = root_.path();
+  options.extra_args = {"--respond", "/articles/2.html=302+Location:http://169.254.169.254/latest/meta-data/",
+                        "--respond", "/articles/3.html=302+Location:http://127.0.0.2/articles/3.html",
+                        "--respond", "/articles/4.html=301+Location:http://inside.test/articles/4.html"};
+  server_ = std::make_unique<test::OutletServer>(options);
+  auto write_config = [&](const std::string& name, const std::string& allow) {
+    const auto config = dir_.path() / name;
+    test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) +
+                                "\nnetwork:\n  dns_servers: [\"" + dns.address() + "\"]\n" + allow +
+                                "  resolve:\n    \"a.test:80\": \"127.0.0.1:" + std::to_string(server_->http_port()) +
+                                "\"\noutput:\n  jsonl: " + (dir_.path() / (name + ".jsonl")).string() +
+                                "\nsites:\n  - name: test\n    plugin: testsite\n"
+                                "    hosts: [a.test, 169.254.169.254, 127.0.0.2, inside.test]\n"
+                                "    start_urls: [\"http://a.test/\"]\n    retries: {max: 2, base: 10ms}\n"
+                                "    politeness: {delay: 0ms}\n");
+    return config.string();
+  };
+
+  // Opened for 127.0.0.1 only: the pinned outlet is crawled, the three
+  // redirects are refused at their hop, without a request.
+  const auto summary_path = dir_.path() / "summary.json";
+  CliRun run = RunCli({"run", write_config("allowed.yaml", "  allow: [127.0.0.1/32]\n"), "--summary",
+                       summary_path.string()});
+  ASSERT_TRUE(run.status.success()) << run.status.ToString() << "\n" << run.err;
+  const json::object summary = json::parse(test::ReadFile(summary_path)).at("sites").as_array()[0].as_object();
+  EXPECT_EQ(Outcome(summary, "blocked_address"), 3) << json::serialize(summary);
+  EXPECT_EQ(summary.at("articles_written").as_int64(), 1);
+  ExpectOutcomesBalance(summary);
+  EXPECT_NE(run.err.find("refused to connect to 169.254.169.254: link-local address, not opened by network.allow"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("refused to connect to 127.0.0.2: loopback address"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("refused to connect to inside.test at 10.0.0.7: private address"), std::string::npos)
+      << run.err;
+  EXPECT_EQ(dns.Queries("inside.test"), 1u);  // checked on the address DNS gave, once
+  for (const auto& entry : server_->ReadLog()) EXPECT_EQ(entry.host.substr(0, entry.host.find(':')), "a.test");
+  EXPECT_EQ(server_->ReadLog().size(), 6u);  // robots.txt, /, 4 articles; no hop went anywhere
+
+  // Not opened: not one request, and the start URL says why.
+  const size_t before = server_->ReadLog().size();
+  CliRun closed = RunCli({"run", write_config("closed.yaml", ""), "--summary", summary_path.string()});
+  ASSERT_TRUE(closed.status.success()) << closed.status.ToString() << "\n" << closed.err;
+  const json::object closed_summary = json::parse(test::ReadFile(summary_path)).at("sites").as_array()[0].as_object();
+  EXPECT_EQ(Outcome(closed_summary, "blocked_address"), 1) << json::serialize(closed_summary);
+  EXPECT_EQ(closed_summary.at("urls_accepted").as_int64(), 1);
+  EXPECT_EQ(server_->ReadLog().size(), before);
+  EXPECT_NE(closed.err.find("refused to connect to a.test at 127.0.0.1: loopback address, not opened by network.allow"),
+            std::string::npos)
+      << closed.err;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "e2e_support.h"
+#include "loopback.h"
 
 namespace newshound::e2e {
 namespace {
@@ -51,7 +52,7 @@ class CrawlStateTest : public ::testing::Test {
                             "  max_in_flight: 8\n"
                             "  plugin_dir: " + std::string(NEWSHOUND_PLUGIN_DIR) + "\n"
                             "  state_dir: " + (dir_.path() / "state").string() + "\n"
-                            "network:\n"
+                            "network:\n" + std::string(test::kAllowLoopback) +
                             "  resolve:\n"
                             "    \"en.almaghribtoday.test:443\": \"127.0.0.1:" + std::to_string(server_->https_port()) + "\"\n"
                             "    \"second.test:443\": \"127.0.0.1:" + std::to_string(server_->https_port()) + "\"\n"

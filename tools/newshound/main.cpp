@@ -6,7 +6,7 @@
 //   newshound plugins               list the plugins found, and the files refused
 //   newshound extract --plugin NAME --url URL FILE
 //                                   run one plugin on a saved page, print JSON
-//   newshound fetch URL [--config C] [--site NAME] [--body]
+//   newshound fetch URL [--config C] [--site NAME] [--body] [--allow CIDR...]
 //                                   fetch one URL as a crawl would, show everything
 //   newshound robots --robots FILE --agent UA URL...
 //                                   check URLs against a robots.txt
@@ -239,6 +239,7 @@ int Extract(const ExtractOptions& options, const GlobalOptions& global) {
 
 struct FetchOptions {
   std::string url, config, site;
+  std::vector<std::string> allow;  // --allow: networks added to network.allow
   bool body = false;
 };
 
@@ -275,6 +276,15 @@ int Fetch(const FetchOptions& options, const GlobalOptions& global) {
     if (site == nullptr) site = &config->sites.front();
     settings = newshound::FetchSettingsFor(*config, *site);
     std::printf("site: %s (%s)\n", site->name.c_str(), options.config.c_str());
+  }
+  for (const std::string& text : options.allow) {
+    std::string error;
+    auto network = newshound::ParseIpNetwork(text, error);
+    if (!network) {
+      std::fprintf(stderr, "newshound: --allow '%s': %s\n", text.c_str(), error.c_str());
+      return kExitFailure;
+    }
+    settings.allow.push_back(std::move(*network));
   }
   // Masked: this output gets pasted into tickets.
   if (settings.proxy.enabled()) std::printf("proxy: %s\n", settings.proxy.Masked().c_str());
@@ -451,6 +461,9 @@ int main(int argc, char** argv) {
   fetch->add_option("--config", fetch_options.config, "Use the settings of a site of this config");
   fetch->add_option("--site", fetch_options.site, "The site (default: the one whose hosts include the URL's)");
   fetch->add_flag("--body", fetch_options.body, "Also print the body, decoded to UTF-8");
+  fetch->add_option("--allow", fetch_options.allow,
+                    "Also allow connecting to this non-public network (CIDR, e.g. 127.0.0.1/32), "
+                    "like network.allow; repeatable");
 
   std::string new_name, new_host, new_dir = ".";
   auto* new_plugin = app.add_subcommand("new-plugin", "Write a new plugin folder (source, CMake, fixtures, golden tests)");

@@ -199,6 +199,19 @@ struct DnsOptions {
   Millis negative_ttl{30'000};  // network.dns_negative_ttl: "no such host" / "no address" kept this long; 0: not kept
 };
 
+// An IP network in CIDR notation ("127.0.0.1/32", "10.0.0.0/8", "::1/128";
+// a bare address is a single host), as network.allow lists them.
+struct IpNetwork {
+  bool v6 = false;
+  uint8_t bytes[16] = {};  // the network address (v4: the first 4 bytes), host bits zero
+  int prefix = 0;          // 0..32 (v4) or 0..128 (v6)
+  std::string text;        // as written, for messages
+};
+// Parses "address/prefix" or a bare address; nullopt with `error` set
+// (naming what is wrong, not repeating the text) when malformed. Host bits
+// set under the prefix ("10.1.2.3/8") are an error: they usually mean a typo.
+std::optional<IpNetwork> ParseIpNetwork(std::string_view text, std::string& error);
+
 struct CrawlerConfig {
   int threads = 0;                  // threads: network threads (0 = number of cores)
   int parse_threads = 0;            // parse_threads: plugin threads (0 = number of cores)
@@ -220,6 +233,11 @@ struct CrawlerConfig {
   // network.resolve: "host:port" (or "host") -> "address[:port]", like curl's --resolve.
   std::map<std::string, std::string> resolve;
   DnsOptions dns;  // network.dns_servers, network.dns_max_ttl, network.dns_negative_ttl
+  // network.allow: networks the crawl may connect to although they are not
+  // public (loopback, private, link-local, ...), which it refuses by
+  // default (the SSRF guard; see docs/reliability.md). Empty: public
+  // addresses only.
+  std::vector<IpNetwork> allow;
 };
 
 struct Config {

@@ -34,6 +34,10 @@ struct FetchSettings {
   // built with (FetchOnce builds its own from it; the crawl's one fetcher
   // from the same config), not one request.
   DnsOptions dns;
+  // CrawlerConfig::allow: the non-public networks connections may go to.
+  // Empty (the default): public addresses only; every other address is
+  // refused after resolution, as `blocked_address`.
+  std::vector<IpNetwork> allow;
   // Extra request headers (SiteConfig::headers), sent after User-Agent and
   // Accept; a User-Agent or Accept here replaces the fetcher's own.
   std::vector<std::pair<std::string, std::string>> headers;

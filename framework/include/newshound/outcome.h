@@ -23,6 +23,7 @@ enum class OutcomeKind {
   kRefusedScheme,    // not http or https
   kDns,              // the host name did not resolve
   kConnect,          // TCP connect failed (refused, unreachable)
+  kBlockedAddress,   // not connected to: the host's address is not public and network.allow does not open it
   kNetwork,          // another transport error (reset, protocol error)
   kRobotsDisallowed, // robots.txt does not allow it (or robots.txt stayed unreachable)
   kOutOfScope,       // a link (or redirect) outside the site's hosts

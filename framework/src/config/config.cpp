@@ -500,6 +500,19 @@ class Loader {
                                   for (size_t i = 0; i < m.size(); ++i)
                                     config.crawler.dns.servers.push_back(DnsServer(m[i], mk + "[" + std::to_string(i) + "]"));
                                 }},
+                               {"allow", [&](const YAML::Node& m, const std::string& mk) {
+                                  if (!m.IsSequence())
+                                    Fail(m.Mark(), "'" + mk + "' must be a list of networks (CIDR, e.g. [127.0.0.1/32])");
+                                  config.crawler.allow.clear();
+                                  for (size_t i = 0; i < m.size(); ++i) {
+                                    const std::string item_key = mk + "[" + std::to_string(i) + "]";
+                                    const std::string text = String(m[i], item_key);
+                                    std::string error;
+                                    auto network = ParseIpNetwork(text, error);
+                                    if (!network) Fail(m[i].Mark(), "'" + item_key + "' '" + text + "': " + error);
+                                    config.crawler.allow.push_back(std::move(*network));
+                                  }
+                                }},
                                {"dns_max_ttl", [&](const YAML::Node& m, const std::string& mk) {
                                   config.crawler.dns.max_ttl = CacheTtl(m, mk);
                                 }},

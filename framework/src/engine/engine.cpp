@@ -316,6 +316,9 @@ class Crawl {
     Clock::time_point expires{};
     int failures = 0;     // consecutive 5xx / unreachable answers
     std::string reason;   // why everything is disallowed, when it is for unavailability
+    // What a URL refused for want of robots.txt ends as: robots_disallowed,
+    // or blocked_address when the SSRF guard refused the origin itself.
+    OutcomeKind refusal = OutcomeKind::kRobotsDisallowed;
     // Politeness keys held back until robots.txt answers (more than one when
     // sites with different politeness keys share the origin).
     std::vector<std::string> blocked_hosts;
@@ -757,8 +760,8 @@ class Crawl {
     std::string why = robots.reason.empty()
                           ? "disallowed by " + RobotsUrl(item.origin) + " for agent " + site.config->robots.agent
                           : robots.reason;
-    if (!item.redirects.empty()) why = "redirect to " + item.fetch_url() + " " + why;
-    Settle(site, item.url, OutcomeKind::kRobotsDisallowed, why);
+    if (!item.redirects.empty()) why = "redirect to " + item.fetch_url() + ": " + why;
+    Settle(site, item.url, robots.refusal, why);
     return false;
   }
 
@@ -925,7 +928,15 @@ class Crawl {
                               fetch.kind != OutcomeKind::kTooManyRedirects && fetch.kind != OutcomeKind::kRedirectLoop &&
                               fetch.kind != OutcomeKind::kTooLarge);
     robots.reason.clear();
-    if (fetch.kind == OutcomeKind::kFetched) {
+    robots.refusal = OutcomeKind::kRobotsDisallowed;
+    if (fetch.kind == OutcomeKind::kBlockedAddress) {
+      // Not unavailable, and no retry can change it: the guard refuses
+      // every URL of this origin, so they end as what it said, now.
+      robots.rules = std::make_shared<const RobotsRules>(RobotsRules::DisallowAll());
+      robots.reason = fetch.detail;
+      robots.refusal = OutcomeKind::kBlockedAddress;
+      spdlog::warn("{}: {}", origin, fetch.detail);
+    } else if (fetch.kind == OutcomeKind::kFetched) {
       robots.rules = std::make_shared<const RobotsRules>(RobotsRules::Parse(fetch.body));
       for (const auto& warning : robots.rules->warnings()) spdlog::debug("{}: {}", done.item.url, warning);
       spdlog::info("{}: {} bytes, {} sitemap(s)", done.item.url, fetch.body.size(), robots.rules->sitemaps().size());
@@ -1490,6 +1501,7 @@ FetchSettings FetchSettingsFor(const Config& config, const SiteConfig& site) {
   settings.tls = site.tls;
   settings.resolve = config.crawler.resolve;
   settings.dns = config.crawler.dns;
+  settings.allow = config.crawler.allow;
   settings.headers = site.headers;
   settings.proxy = site.proxy;
   // One jar per site for the whole crawl: the settings are built once per

@@ -18,6 +18,7 @@
 #include <chrono>
 
 #include "decode/content_encoding.h"
+#include "net/address_guard.h"
 #include "net/cookie_jar.h"
 #include "policy/redirect_policy.h"
 #include "newshound/url.h"
@@ -147,6 +148,14 @@ class Request {
 
   awaitable<Exchange> Run(const UrlParts& url) {
     Exchange ex;
+    // Through a proxy the target is resolved and connected to by the
+    // proxy, out of the guard's sight, except when it is an IP literal.
+    if (proxied()) {
+      boost::system::error_code ec;
+      const std::string literal = url.host.starts_with('[') ? url.host.substr(1, url.host.size() - 2) : url.host;
+      const auto address = asio::ip::make_address(literal, ec);
+      if (!ec && !AllowedLiteral(address, url, ex)) co_return ex;
+    }
     const UrlParts dial = DialTarget(url);
     const auto pinned = PinnedAddress(settings_.resolve, dial);
     // Everything the connection is set up with: a pooled connection is only
@@ -243,6 +252,36 @@ class Request {
       message.set(http::field::proxy_authorization, "Basic " + Base64(proxy.user + ":" + proxy.password));
   }
 
+  // The SSRF guard (address_guard.h) on the addresses a connection is
+  // about to try: drops those that are not public unless network.allow
+  // opens them, keeping the order of the rest. None left is
+  // `blocked_address`, naming the first address dropped.
+  bool KeepAllowed(std::vector<tcp::endpoint>& endpoints, const UrlParts& url, Exchange& ex) const {
+    std::optional<std::string_view> first_range;
+    std::string first_address;
+    std::erase_if(endpoints, [&](const tcp::endpoint& endpoint) {
+      const auto range = RefusedRange(endpoint.address(), settings_.allow);
+      if (range && !first_range) {
+        first_range = range;
+        first_address = endpoint.address().to_string();
+      }
+      return range.has_value();
+    });
+    if (!endpoints.empty()) return true;
+    ex.kind = OutcomeKind::kBlockedAddress;
+    ex.phase = FetchPhase::kConnect;
+    ex.detail = "refused to connect to " + (url.host == first_address ? url.host : url.host + " at " + first_address) +
+                ": " + std::string(*first_range) + " address, not opened by network.allow";
+    return false;
+  }
+
+  // KeepAllowed for one address. (Not a braced vector in the coroutines
+  // that need it: GCC 12 mishandles initializer lists in coroutine frames.)
+  bool AllowedLiteral(const asio::ip::address& address, const UrlParts& url, Exchange& ex) const {
+    std::vector<tcp::endpoint> endpoints(1, tcp::endpoint(address, url.port));
+    return KeepAllowed(endpoints, url, ex);
+  }
+
   // A new connection: resolve (unless pinned), connect, TLS handshake.
   // `url` is what is resolved and connected to (DialTarget: the origin, or
   // the proxy); `origin` is the URL asked for, whose host TLS verifies.
@@ -263,6 +302,10 @@ class Request {
         ex.detail = "network.resolve pins " + url.host + " to '" + pinned->first + "', which is not an IP address";
         co_return nullptr;
       }
+      if (!AllowedLiteral(address, url, ex)) {
+        NameProxy(ex);
+        co_return nullptr;
+      }
       endpoints = tcp::resolver::results_type::create(tcp::endpoint(address, pinned->second), url.host,
                                                        std::to_string(pinned->second));
     } else {
@@ -279,6 +322,10 @@ class Request {
         ex.kind = OutcomeKind::kDns;
         ex.phase = FetchPhase::kResolve;
         ex.detail = std::move(resolved.error);  // "cannot resolve HOST: ..."
+        co_return nullptr;
+      }
+      if (!KeepAllowed(resolved.endpoints, url, ex)) {
+        NameProxy(ex);
         co_return nullptr;
       }
       endpoints = tcp::resolver::results_type::create(resolved.endpoints.begin(), resolved.endpoints.end(), url.host,

@@ -16,6 +16,7 @@ std::string_view OutcomeKindName(OutcomeKind kind) {
     case OutcomeKind::kRefusedScheme: return "refused_scheme";
     case OutcomeKind::kDns: return "dns";
     case OutcomeKind::kConnect: return "connect";
+    case OutcomeKind::kBlockedAddress: return "blocked_address";
     case OutcomeKind::kNetwork: return "network";
     case OutcomeKind::kRobotsDisallowed: return "robots_disallowed";
     case OutcomeKind::kOutOfScope: return "out_of_scope";

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
@@ -479,12 +480,19 @@ asio::awaitable<ResolveResult> Resolver::Resolve(std::string host, uint16_t port
   // DNS names are case-insensitive: one cache entry, one query per name.
   std::string name = Lower(std::move(host));
   if (auto immediate = impl_->Immediate(name, port)) co_return std::move(*immediate);
-  const asio::any_io_executor executor = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(ResolveResult)>(
-      [impl = impl_.get(), executor](auto handler, std::string name, uint16_t port, Clock::time_point deadline) {
+  // The initiation captures only a pointer (the result goes to the
+  // handler's associated executor: the caller's strand), and the result is
+  // named before co_return. With the executor captured by value in a
+  // temporary lambda of a `co_return co_await`, GCC 12 released the
+  // caller's strand once too often: ASan showed a use-after-free whenever
+  // the caller's coroutine ended right after the answer.
+  ResolveResult result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(ResolveResult)>(
+      [impl = impl_.get()](auto handler, std::string name, uint16_t port, Clock::time_point deadline) {
+        const asio::any_io_executor executor = asio::get_associated_executor(handler);
         impl->Wait(std::move(name), port, deadline, executor, Handler(std::move(handler)));
       },
       asio::use_awaitable, std::move(name), port, deadline);
+  co_return result;
 }
 
 }  // namespace newshound::net
