@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "state/state_store.h"
 #include "test_support.h"
 
@@ -60,7 +63,7 @@ TEST(StateStore, TheUrlsOfARunThatAreNotDoneAreItsFrontier) {
   fetched.status = 200;
   fetched.page_kind = "listing";
   ASSERT_TRUE(store->Finish("site", run, "https://a.test/", fetched).ok());
-  ASSERT_TRUE(store->FinishUnfetched("site", run, "https://a.test/2.html").ok());
+  ASSERT_TRUE(store->FinishUnfetched("site", run, "https://a.test/2.html", OutcomeKind::kRobotsDisallowed).ok());
   ASSERT_TRUE(store->Commit().ok());
 
   auto urls = store->UrlsOfRun("site", run);
@@ -155,6 +158,73 @@ TEST(StateStore, AKilledProcessLosesOnlyWhatItHadNotCommitted) {
   ASSERT_TRUE(urls.ok());
   ASSERT_EQ(urls->pending.size(), 1u);
   EXPECT_EQ(urls->pending[0].url, "https://a.test/committed");
+}
+
+// The run's outcome of each URL, fetched or not, read as a tool would.
+std::map<std::string, std::string> RunOutcomes(const std::string& path) {
+  std::map<std::string, std::string> outcomes;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT url, run_outcome FROM urls", -1, &statement, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  while (statement != nullptr && sqlite3_step(statement) == SQLITE_ROW)
+    outcomes[reinterpret_cast<const char*>(sqlite3_column_text(statement, 0))] =
+        reinterpret_cast<const char*>(sqlite3_column_text(statement, 1));
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return outcomes;
+}
+
+TEST(StateStore, EveryUrlOfARunHasItsOutcomeFetchedOrNot) {
+  test::TempDir dir;
+  auto store = OpenOrDie(dir.path().string());
+  const int64_t run = store->StartRun("site", 0)->run;
+  for (const char* url : {"https://a.test/", "https://a.test/1.html", "https://a.test/2.html"})
+    ASSERT_TRUE(store->Queue("site", run, {url, 0, false}).ok());
+  UrlState fetched;
+  fetched.outcome = OutcomeKind::kFetched;
+  fetched.status = 200;
+  ASSERT_TRUE(store->Finish("site", run, "https://a.test/", fetched).ok());
+  ASSERT_TRUE(store->FinishUnfetched("site", run, "https://a.test/1.html", OutcomeKind::kBlockedAddress).ok());
+  ASSERT_TRUE(store->Commit().ok());
+  const std::string path = (dir.path() / "state.sqlite3").string();
+  EXPECT_EQ(RunOutcomes(path), (std::map<std::string, std::string>{{"https://a.test/", "fetched"},
+                                                                   {"https://a.test/1.html", "blocked_address"},
+                                                                   {"https://a.test/2.html", ""}}));
+  // Queued again by the next run: open again until that run settles it.
+  const int64_t next = store->StartRun("site", 10)->run;
+  ASSERT_TRUE(store->Queue("site", next, {"https://a.test/1.html", 0, false}).ok());
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(RunOutcomes(path).at("https://a.test/1.html"), "");
+}
+
+TEST(StateStore, ASchemaOneDatabaseGainsRunOutcomesAndKeepsItsUrls) {
+  test::TempDir dir;
+  const std::string path = (dir.path() / "state.sqlite3").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE urls (site TEXT NOT NULL, url TEXT NOT NULL, run INTEGER NOT NULL, "
+                         "done INTEGER NOT NULL, depth INTEGER NOT NULL, high_priority INTEGER NOT NULL, "
+                         "fetched INTEGER NOT NULL DEFAULT 0, outcome TEXT NOT NULL DEFAULT '', "
+                         "status INTEGER NOT NULL DEFAULT 0, page_kind TEXT NOT NULL DEFAULT '', "
+                         "etag TEXT NOT NULL DEFAULT '', last_modified TEXT NOT NULL DEFAULT '', "
+                         "content_sha256 TEXT NOT NULL DEFAULT '', fetched_at_ms INTEGER NOT NULL DEFAULT 0, "
+                         "links TEXT NOT NULL DEFAULT '', PRIMARY KEY (site, url)) WITHOUT ROWID;"
+                         "INSERT INTO urls (site, url, run, done, depth, high_priority, fetched, outcome, etag) "
+                         "VALUES ('site', 'https://a.test/', 1, 1, 0, 1, 1, 'fetched', '\"v1\"');"
+                         "PRAGMA user_version=1;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = OpenOrDie(dir.path().string());
+  auto record = store->Get("site", "https://a.test/");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  ASSERT_TRUE((*record)->last.has_value());
+  EXPECT_EQ((*record)->last->validators.etag, "\"v1\"");
+  EXPECT_EQ(RunOutcomes(path).at("https://a.test/"), "");
 }
 
 TEST(StateStore, ADatabaseFromANewerVersionIsRefusedByName) {

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -277,12 +278,14 @@ bool Subprocess::Reap(bool block) {
   if (status_) return true;
   if (pid_ <= 0) return false;
   int raw = 0;
+  struct rusage usage {};
   pid_t rc;
   do {
-    rc = ::waitpid(pid_, &raw, block ? 0 : WNOHANG);
+    rc = ::wait4(pid_, &raw, block ? 0 : WNOHANG, &usage);
   } while (rc < 0 && errno == EINTR);
   if (rc == 0) return false;
   ExitStatus status;
+  if (rc > 0) status.max_rss_kib = usage.ru_maxrss;
   if (rc < 0) {
     // Reaped elsewhere (e.g. a SIGCHLD handler): the status is lost.
     status.exit_code = -1;

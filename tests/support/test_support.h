@@ -58,6 +58,7 @@ class TempDir {
 struct ExitStatus {
   int exit_code = -1;  // valid when exited()
   int signal = 0;      // valid when signaled()
+  int64_t max_rss_kib = 0;  // the child's peak resident set (getrusage ru_maxrss), 0 if unknown
 
   bool exited() const { return signal == 0; }
   bool signaled() const { return signal != 0; }

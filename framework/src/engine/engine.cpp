@@ -207,7 +207,7 @@ class Crawl {
       spdlog::warn("plugin refused: {}: {}", refused.path, refused.reason);
 
     auto writer = JsonlWriter::Open(config_.crawler.output_jsonl);
-    if (!writer.ok()) return writer.status();
+    if (!writer.ok()) return writer.status().WithContext("output.jsonl");
     writer_ = std::move(*writer);
     if (writer_->repaired_bytes() > 0)
       spdlog::warn("{}: cut off a partial last line of {} bytes left by an earlier crash", writer_->path(),
@@ -655,7 +655,7 @@ class Crawl {
   void Settle(Site& site, const std::string& url, OutcomeKind kind, const std::string& detail) {
     Record(site, url, kind, detail);
     if (kind == OutcomeKind::kCancelled) return;
-    if (Status status = state_->FinishUnfetched(site.config->name, site.run, url); !status.ok()) StateFailed(status);
+    if (Status status = state_->FinishUnfetched(site.config->name, site.run, url, kind); !status.ok()) StateFailed(status);
   }
 
   // Counts and logs a URL's terminal outcome for the summary.

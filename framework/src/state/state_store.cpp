@@ -5,15 +5,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 namespace newshound::state {
 namespace {
 
 // Bumped when the tables change; a newer database is refused (it was
 // written by a newer newshound).
-constexpr int kSchemaVersion = 1;
+// 2: urls.run_outcome.
+constexpr int kSchemaVersion = 2;
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS runs (
@@ -28,6 +31,7 @@ CREATE TABLE IF NOT EXISTS urls (
   url TEXT NOT NULL,
   run INTEGER NOT NULL,
   done INTEGER NOT NULL,
+  run_outcome TEXT NOT NULL DEFAULT '',  -- OutcomeKindName of its end in `run`, fetched or not; '' until done
   depth INTEGER NOT NULL,
   high_priority INTEGER NOT NULL,
   fetched INTEGER NOT NULL DEFAULT 0,  -- 1 once the columns below are set
@@ -122,17 +126,24 @@ class Use {
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir) {
   std::string path = ":memory:";
   if (!dir.empty()) {
+    // A relative state_dir is taken against the working directory, as
+    // output.jsonl is; errors name the key, the directory as configured and
+    // as resolved when relative.
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return Status(ErrorCode::kIo, "crawler.state_dir " + dir + ": cannot create: " + ec.message());
-    path = (std::filesystem::path(dir) / "state.sqlite3").string();
+    const std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+    if (ec) return Status(ErrorCode::kIo, "crawler.state_dir " + dir + ": cannot resolve: " + ec.message());
+    const std::string shown =
+        "crawler.state_dir " + dir + (absolute.string() == dir ? "" : " (" + absolute.string() + ")");
+    std::filesystem::create_directories(absolute, ec);
+    if (ec) return Status(ErrorCode::kIo, shown + ": cannot create: " + ec.message());
+    path = (absolute / "state.sqlite3").string();
   }
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return Status(ErrorCode::kIo, path + ": cannot open the state database: " + message);
+    return Status(ErrorCode::kIo, "crawler.state_dir: " + path + ": cannot open the state database: " + message);
   }
   std::unique_ptr<StateStore> store(new StateStore(path, db));
   // Another newshound process on the same state (one still stopping) holds
@@ -150,6 +161,11 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir) {
     return Status(ErrorCode::kIo, path + ": state written by a newer newshound (schema " + std::to_string(found) +
                                       ", this one knows " + std::to_string(kSchemaVersion) + ")");
   if (Status status = store->Exec(kSchema); !status.ok()) return status;
+  if (found == 1) {
+    // Schema 1 recorded the outcome of fetched URLs only.
+    if (Status status = store->Exec("ALTER TABLE urls ADD COLUMN run_outcome TEXT NOT NULL DEFAULT ''"); !status.ok())
+      return status;
+  }
   if (Status status = store->Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str()); !status.ok())
     return status;
   return store;
@@ -294,7 +310,8 @@ Result<std::optional<UrlRecord>> StateStore::Get(const std::string& site, const 
 Status StateStore::Queue(const std::string& site, int64_t run, const QueuedUrl& url) {
   if (Status status = Begin(); !status.ok()) return status;
   Use upsert(Prepare("INSERT INTO urls (site, url, run, done, depth, high_priority) VALUES (?1, ?2, ?3, 0, ?4, ?5) "
-                     "ON CONFLICT (site, url) DO UPDATE SET run = excluded.run, done = 0, depth = excluded.depth, "
+                     "ON CONFLICT (site, url) DO UPDATE SET run = excluded.run, done = 0, run_outcome = '', "
+                     "depth = excluded.depth, "
                      "high_priority = excluded.high_priority"));
   upsert.Text(site).Text(url.url).Int(run).Int(url.depth).Int(url.high_priority ? 1 : 0);
   if (upsert.Step() != SQLITE_DONE) return Error("queueing " + url.url);
@@ -303,7 +320,8 @@ Status StateStore::Queue(const std::string& site, int64_t run, const QueuedUrl& 
 
 Status StateStore::Finish(const std::string& site, int64_t run, const std::string& url, const UrlState& state) {
   if (Status status = Begin(); !status.ok()) return status;
-  Use update(Prepare("UPDATE urls SET done = 1, fetched = 1, outcome = ?4, status = ?5, page_kind = ?6, etag = ?7, "
+  Use update(Prepare("UPDATE urls SET done = 1, run_outcome = ?4, fetched = 1, outcome = ?4, status = ?5, "
+                     "page_kind = ?6, etag = ?7, "
                      "last_modified = ?8, content_sha256 = ?9, fetched_at_ms = ?10, links = ?11 "
                      "WHERE site = ?1 AND url = ?2 AND run = ?3"));
   update.Text(site)
@@ -321,10 +339,10 @@ Status StateStore::Finish(const std::string& site, int64_t run, const std::strin
   return Status::Ok();
 }
 
-Status StateStore::FinishUnfetched(const std::string& site, int64_t run, const std::string& url) {
+Status StateStore::FinishUnfetched(const std::string& site, int64_t run, const std::string& url, OutcomeKind outcome) {
   if (Status status = Begin(); !status.ok()) return status;
-  Use update(Prepare("UPDATE urls SET done = 1 WHERE site = ?1 AND url = ?2 AND run = ?3"));
-  update.Text(site).Text(url).Int(run);
+  Use update(Prepare("UPDATE urls SET done = 1, run_outcome = ?4 WHERE site = ?1 AND url = ?2 AND run = ?3"));
+  update.Text(site).Text(url).Int(run).Text(OutcomeKindName(outcome));
   if (update.Step() != SQLITE_DONE) return Error("recording " + url);
   return Status::Ok();
 }
@@ -348,12 +366,39 @@ Status StateStore::MarkWritten(const std::string& site, const std::string& key, 
 }
 
 Result<uint64_t> StateStore::OutputOffset(const std::string& path) {
-  Use get(Prepare("SELECT offset FROM outputs WHERE path = ?1"));
-  get.Text(path);
-  const int rc = get.Step();
-  if (rc == SQLITE_DONE) return uint64_t{0};
-  if (rc != SQLITE_ROW) return Error("reading the offset of " + path);
-  return static_cast<uint64_t>(get.ColumnInt(0));
+  {
+    Use get(Prepare("SELECT offset FROM outputs WHERE path = ?1"));
+    get.Text(path);
+    const int rc = get.Step();
+    if (rc == SQLITE_ROW) return static_cast<uint64_t>(get.ColumnInt(0));
+    if (rc != SQLITE_DONE) return Error("reading the offset of " + path);
+  }
+  // Earlier versions kept an output under its path as configured, relative
+  // ones too. Such a key names the file it resolves to from the working
+  // directory (newshound never changes it), as it did when it was written:
+  // it is taken over for `path`, so the output is not read again from its
+  // start. The caller records the offset under `path` next.
+  if (!std::filesystem::path(path).is_absolute()) return uint64_t{0};
+  std::optional<std::pair<std::string, uint64_t>> relative;
+  {
+    Use all(Prepare("SELECT path, offset FROM outputs"));
+    int rc;
+    while ((rc = all.Step()) == SQLITE_ROW) {
+      const std::string key = all.ColumnText(0);
+      std::error_code ec;
+      if (std::filesystem::path(key).is_relative() && std::filesystem::absolute(key, ec) == path && !ec) {
+        relative.emplace(key, static_cast<uint64_t>(all.ColumnInt(1)));
+        break;
+      }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("reading the output offsets");
+  }
+  if (!relative) return uint64_t{0};
+  if (Status status = Begin(); !status.ok()) return status;
+  Use remove(Prepare("DELETE FROM outputs WHERE path = ?1"));
+  remove.Text(relative->first);
+  if (remove.Step() != SQLITE_DONE) return Error("re-keying the offset of " + relative->first);
+  return relative->second;
 }
 
 Status StateStore::SetOutputOffset(const std::string& path, uint64_t offset) {

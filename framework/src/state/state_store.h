@@ -125,8 +125,9 @@ class StateStore {
   // `url` has its outcome in `run`: what the fetch learnt replaces the last.
   Status Finish(const std::string& site, int64_t run, const std::string& url, const UrlState& state);
   // `url` has its outcome in `run` without a fetch (robots.txt, scope,
-  // budget, already crawled): what earlier fetches learnt stays.
-  Status FinishUnfetched(const std::string& site, int64_t run, const std::string& url);
+  // budget, already crawled): what earlier fetches learnt stays; the
+  // run's outcome is `outcome`.
+  Status FinishUnfetched(const std::string& site, int64_t run, const std::string& url, OutcomeKind outcome);
 
   // --- articles ---
   // The content hash of the article last written under `key` (its canonical
