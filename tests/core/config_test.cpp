@@ -784,5 +784,83 @@ TEST(ConfigSecrets, AnUnterminatedVariableIsReportedWithoutTheValue) {
   EXPECT_EQ(config.status().message().find("s3cret"), std::string::npos) << config.status().message();
 }
 
+Result<Config> LoadSite(const std::string& site_lines) {
+  return Load("sites:\n  - name: a\n    plugin: p\n" + site_lines);
+}
+
+TEST(ConfigSecrets, UrlCredentialsInStartUrlsSitemapsAndFeedsAreRefusedMasked) {
+  const std::pair<const char*, const char*> kCases[] = {
+      {"    start_urls: [\"https://user:s3cret@a.test/\"]\n", "test.yaml:4:18: 'sites[0].start_urls'"},
+      {"    start_urls: https://TOKENs3cret@a.test/\n", "test.yaml:4:17: 'sites[0].start_urls'"},
+      {"    start_urls: [https://a.test/]\n    discovery: {sitemaps: [\"https://u:s3cret@a.test/s.xml\"]}\n",
+       "'sites[0].discovery.sitemaps'"},
+      {"    start_urls: [https://a.test/]\n    discovery: {feeds: [\"http://u:s3cret@a.test/rss\"]}\n",
+       "'sites[0].discovery.feeds'"},
+  };
+  for (const auto& [lines, where] : kCases) {
+    auto config = LoadSite(lines);
+    ASSERT_FALSE(config.ok()) << lines;
+    const std::string message = config.status().message();
+    EXPECT_NE(message.find(where), std::string::npos) << message;
+    EXPECT_NE(message.find("has a user name or password"), std::string::npos) << message;
+    EXPECT_NE(message.find("***@a.test"), std::string::npos) << message;
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+  }
+  // An invalid URL with credentials: the parser's error is masked too.
+  auto invalid = LoadSite("    start_urls: [\"https://u:s3cret@a b.test/\"]\n");
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(invalid.status().message().find("s3cret"), std::string::npos) << invalid.status().message();
+}
+
+TEST(ConfigSecrets, HeaderValuesAreNeverEchoed) {
+  auto newline =
+      LoadSite("    start_urls: [https://a.test/]\n    headers: {Authorization: \"Bearer s3cret\\nX: y\"}\n");
+  ASSERT_FALSE(newline.ok());
+  EXPECT_NE(newline.status().message().find("'sites[0].headers.Authorization' must not contain CR, LF or NUL"),
+            std::string::npos)
+      << newline.status().message();
+  EXPECT_EQ(newline.status().message().find("s3cret"), std::string::npos) << newline.status().message();
+  auto refused = LoadSite("    start_urls: [https://a.test/]\n    headers: {Host: s3cret.test}\n");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message().find("s3cret"), std::string::npos) << refused.status().message();
+}
+
+TEST(ConfigSecrets, ValuesFromTheEnvironmentAreNotQuotedInErrors) {
+  ::setenv("NEWSHOUND_TEST_SECRET", "s3cret-from-env", 1);
+  const char* kKeys[] = {
+      "    max_pages: ${NEWSHOUND_TEST_SECRET}\n",
+      "    max_depth: \"1${NEWSHOUND_TEST_SECRET}\"\n",
+      "    cookies: ${NEWSHOUND_TEST_SECRET}\n",
+      "    request_timeout: ${NEWSHOUND_TEST_SECRET}\n",
+      "    max_body: ${NEWSHOUND_TEST_SECRET}\n",
+      "    include: [\"(${NEWSHOUND_TEST_SECRET}\"]\n",
+      "    politeness: {key: \"${NEWSHOUND_TEST_SECRET}\"}\n",
+      "    priorities: {article: \"${NEWSHOUND_TEST_SECRET}\"}\n",
+      "    schedule: \"${NEWSHOUND_TEST_SECRET}\"\n",
+      "    url_normalization: {drop_query_params: [\"a=${NEWSHOUND_TEST_SECRET}\"]}\n",
+  };
+  for (const char* key : kKeys) {
+    auto config = LoadSite(std::string("    start_urls: [https://a.test/]\n") + key);
+    ASSERT_FALSE(config.ok()) << key;
+    const std::string message = config.status().message();
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+    EXPECT_NE(message.find("NEWSHOUND_TEST_SECRET"), std::string::npos) << message;
+  }
+  auto start = LoadSite("    start_urls: [\"https://a.test/${NEWSHOUND_TEST_SECRET} x\"]\n    hosts: [a.test]\n"
+                        "    discovery: {feeds: [\"ftp://a.test/${NEWSHOUND_TEST_SECRET}\"]}\n");
+  ASSERT_FALSE(start.ok());
+  EXPECT_EQ(start.status().message().find("s3cret"), std::string::npos) << start.status().message();
+  auto level = Load("crawler:\n  log_level: ${NEWSHOUND_TEST_SECRET}\nsites:\n  - name: a\n    plugin: p\n"
+                    "    start_urls: [https://a.test/]\n");
+  ASSERT_FALSE(level.ok());
+  EXPECT_EQ(level.status().message().find("s3cret"), std::string::npos) << level.status().message();
+  // A value written into the file is still quoted: it helps, and is no
+  // secret the file does not already hold.
+  auto literal = LoadSite("    start_urls: [https://a.test/]\n    max_pages: lots\n");
+  ASSERT_FALSE(literal.ok());
+  EXPECT_NE(literal.status().message().find("got 'lots'"), std::string::npos) << literal.status().message();
+  ::unsetenv("NEWSHOUND_TEST_SECRET");
+}
+
 }  // namespace
 }  // namespace newshound

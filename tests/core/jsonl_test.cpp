@@ -76,6 +76,25 @@ TEST_F(JsonlTest, UnwritableDirectoryIsAnErrorNamingThePath) {
   EXPECT_NE(writer.status().message().find((dir_ / "file" / "articles.jsonl").string()), std::string::npos);
 }
 
+// A relative path is resolved against the working directory once, at Open:
+// the writer (and the crawl state's key for it) knows it by its absolute
+// path, and errors name both.
+TEST_F(JsonlTest, ARelativePathIsResolvedAgainstTheWorkingDirectory) {
+  const auto relative = std::filesystem::relative(dir_ / "rel" / "articles.jsonl");
+  auto writer = JsonlWriter::Open(relative.string());
+  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  EXPECT_EQ((*writer)->path(), (std::filesystem::current_path() / relative).string());
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "rel" / "articles.jsonl"));
+
+  std::ofstream(dir_ / "file") << "x";
+  const auto bad = std::filesystem::relative(dir_ / "file" / "articles.jsonl");
+  auto failed = JsonlWriter::Open(bad.string());
+  ASSERT_FALSE(failed.ok());
+  const std::string both = bad.string() + " (" + (std::filesystem::current_path() / bad).string() + ")";
+  EXPECT_NE(failed.status().message().find(both), std::string::npos)
+      << failed.status().message();
+}
+
 TEST(ArticleJson, NullForUnsetFieldsAndMetadataWhenGiven) {
   ArticleRecord article;
   article.fields["title"] = "T \"quoted\"";

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -130,6 +131,37 @@ TEST(StateStore, ArticlesAndOutputOffsetsAreKept) {
   EXPECT_EQ(*store->OutputOffset("out/a.jsonl"), 0u);
   ASSERT_TRUE(store->SetOutputOffset("out/a.jsonl", 4096).ok());
   EXPECT_EQ(*store->OutputOffset("out/a.jsonl"), 4096u);
+}
+
+// Outputs are kept under their absolute path (JsonlWriter::path()); an
+// offset an earlier version kept under the path as configured, relative to
+// the working directory, is found under the absolute one and re-keyed.
+TEST(StateStore, AnOffsetKeptUnderARelativePathIsTakenOverByTheAbsoluteOne) {
+  test::TempDir dir;
+  auto store = OpenOrDie(dir.path().string());
+  ASSERT_TRUE(store->SetOutputOffset("out/a.jsonl", 4096).ok());
+  ASSERT_TRUE(store->SetOutputOffset("out/other.jsonl", 7).ok());
+  const std::string absolute = (std::filesystem::current_path() / "out" / "a.jsonl").string();
+  EXPECT_EQ(*store->OutputOffset(absolute), 4096u);
+  ASSERT_TRUE(store->SetOutputOffset(absolute, 5000).ok());
+  ASSERT_TRUE(store->Commit().ok());
+  EXPECT_EQ(*store->OutputOffset("out/a.jsonl"), 0u);  // the old key is gone
+  EXPECT_EQ(*store->OutputOffset(absolute), 5000u);
+  EXPECT_EQ(*store->OutputOffset("out/other.jsonl"), 7u);
+  EXPECT_EQ(*store->OutputOffset((std::filesystem::current_path() / "elsewhere.jsonl").string()), 0u);
+}
+
+TEST(StateStore, ARelativeStateDirIsNamedAsConfiguredAndAsResolved) {
+  test::TempDir dir;
+  test::WriteFile(dir.path() / "file", "x");
+  const std::filesystem::path relative = std::filesystem::relative(dir.path() / "file" / "state");
+  auto store = StateStore::Open(relative.string());
+  ASSERT_FALSE(store.ok());
+  const std::string message = store.status().message();
+  EXPECT_NE(message.find("crawler.state_dir " + relative.string() + " (" +
+                         (std::filesystem::current_path() / relative).string() + "): cannot create"),
+            std::string::npos)
+      << message;
 }
 
 // A process killed in the middle of a transaction leaves the database as of

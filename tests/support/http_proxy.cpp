@@ -27,6 +27,8 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
+}  // namespace
+
 // Written here rather than shared with the fetcher, so the test does not
 // check the fetcher's encoding against itself.
 std::string Base64(std::string_view in) {
@@ -46,6 +48,8 @@ std::string Base64(std::string_view in) {
   }
   return out;
 }
+
+namespace {
 
 bool SendAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -94,6 +98,13 @@ bool ParseHead(std::string_view text, Head& head) {
 }
 
 }  // namespace
+
+std::string ProxyRequest::Field(const std::string& name) const {
+  const std::string wanted = Lower(name);
+  for (const auto& [key, value] : fields)
+    if (Lower(key) == wanted) return value;
+  return "";
+}
 
 HttpProxy::HttpProxy(HttpProxyOptions options) : options_(std::move(options)) {
   if (::pipe2(wake_fds_, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
@@ -225,7 +236,7 @@ void HttpProxy::Serve(int client) {
       const std::string authorization = head.Field("proxy-authorization");
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        requests_.push_back({head.line, authorization});
+        requests_.push_back({head.line, authorization, head.fields});
       }
       if (!options_.user.empty() && authorization != "Basic " + Base64(options_.user + ":" + options_.password)) {
         SendAll(client,

@@ -19,15 +19,28 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace newshound::test {
 
 // One request as the proxy received it.
+// RFC 4648 base64 (an implementation of the tests' own), e.g. to compare a
+// Proxy-Authorization: Basic value.
+std::string Base64(std::string_view in);
+
 struct ProxyRequest {
   std::string request_line;         // e.g. "CONNECT a.test:443 HTTP/1.1", "GET http://a.test:8080/ HTTP/1.1"
   std::string proxy_authorization;  // the Proxy-Authorization value, "" when there was none
+  // Every header field, in order, as received (for plain-http requests that
+  // is all the origin gets too; a tunnel's own requests are not seen).
+  std::vector<std::pair<std::string, std::string>> fields;
+
+  // The value of the first field named `name` (ASCII case-insensitive), ""
+  // when there is none.
+  std::string Field(const std::string& name) const;
 };
 
 struct HttpProxyOptions {

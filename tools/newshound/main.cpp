@@ -39,6 +39,7 @@
 #include "newshound/log.h"
 #include "newshound/plugin/abi.h"
 #include "newshound/plugin_host.h"
+#include "newshound/redact.h"
 #include "newshound/robots.h"
 #include "newshound/sink.h"
 #include "newshound/url.h"
@@ -248,6 +249,15 @@ struct FetchOptions {
 // tool for "why does this site fail?".
 int Fetch(const FetchOptions& options, const GlobalOptions& global) {
   newshound::SetupLogging("warn", global.LogShift());
+  // As start_urls refuse them: credentials in a URL are never sent, and
+  // would only be printed back.
+  if (auto parts = newshound::ParseHttpUrl(options.url); parts.ok() && parts->has_userinfo) {
+    std::fprintf(stderr,
+                 "newshound: URL '%s' has a user name or password, which newshound never sends; give credentials "
+                 "as a header of the site (headers: {Authorization: ...}) and use --config\n",
+                 newshound::RedactUrl(options.url).c_str());
+    return kExitUsage;
+  }
   newshound::FetchSettings settings;
   settings.user_agent = newshound::CrawlerConfig().user_agent;
   if (!options.config.empty()) {
@@ -295,10 +305,12 @@ int Fetch(const FetchOptions& options, const GlobalOptions& global) {
   std::printf("\n");
   if (!result.detail.empty()) std::printf("detail: %s\n", result.detail.c_str());
   if (result.status != 0) std::printf("status: %d\n", result.status);
-  std::printf("url: %s\n", result.url.c_str());
-  if (!result.final_url.empty()) std::printf("final_url: %s\n", result.final_url.c_str());
+  // URLs masked (a redirect may carry credentials in its Location), and
+  // so are credential headers (Set-Cookie): this output gets pasted too.
+  std::printf("url: %s\n", newshound::RedactUrl(result.url).c_str());
+  if (!result.final_url.empty()) std::printf("final_url: %s\n", newshound::RedactUrl(result.final_url).c_str());
   std::printf("redirects: %zu\n", result.redirect_chain.size());
-  for (const auto& hop : result.redirect_chain) std::printf("  %s\n", hop.c_str());
+  for (const auto& hop : result.redirect_chain) std::printf("  %s\n", newshound::RedactUrl(hop).c_str());
   if (!result.remote_address.empty()) std::printf("remote: %s\n", result.remote_address.c_str());
   const auto& t = result.timings;
   std::printf("timings_ms: resolve %lld, connect %lld, tls %lld, headers %lld, body %lld, total %lld\n",
@@ -307,7 +319,8 @@ int Fetch(const FetchOptions& options, const GlobalOptions& global) {
               static_cast<long long>(t.body_ms), static_cast<long long>(t.total_ms));
   if (!result.headers.empty()) {
     std::printf("headers:\n");
-    for (const auto& [name, value] : result.headers) std::printf("  %s: %s\n", name.c_str(), value.c_str());
+    for (const auto& [name, value] : result.headers)
+      std::printf("  %s: %s\n", name.c_str(), newshound::RedactHeaderValue(name, value).c_str());
   }
   if (result.ok() || !result.body.empty()) {
     const newshound::CharsetGuess guess = newshound::DetectCharset(result.Header("Content-Type"), result.body);

@@ -47,7 +47,9 @@ std::string PageAnalysisToJson(const PageAnalysis& analysis);
 class JsonlWriter {
  public:
   // Creates the file (and its directory) if needed; repairs a partial last
-  // line. Errors name the path.
+  // line. A relative `path` is resolved against the working directory here;
+  // path() is absolute. Errors name the path as given (and as resolved,
+  // when relative).
   static Result<std::unique_ptr<JsonlWriter>> Open(const std::string& path);
   ~JsonlWriter();
   JsonlWriter(const JsonlWriter&) = delete;
@@ -59,7 +61,7 @@ class JsonlWriter {
   // fdatasync: what was appended is on disk when this returns OK.
   Status Sync();
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return path_; }  // absolute
   // The file's size: every byte of it is whole lines.
   uint64_t size() const { return size_; }
   // The lines from byte `offset` (the start of a line) to the end, without

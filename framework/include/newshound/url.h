@@ -39,6 +39,9 @@ struct UrlParts {
   std::string host;    // as ParseUrl serializes it (lower case, Punycode, IPv4 dotted), without brackets for IPv6
   uint16_t port = 0;   // explicit port, or the scheme's default
   std::string target;  // path plus "?query", never empty ("/" at least)
+  // The URL had a user name or password ("https://user:pass@host/"). They
+  // are in no field above: a request never sends them.
+  bool has_userinfo = false;
 };
 
 // Parses an absolute http(s) URL (as ParseUrl does; the target has a '%'
@@ -49,7 +52,8 @@ Result<UrlParts> ParseHttpUrl(std::string_view url);
 // as a browser follows a link. The result is an absolute http(s) URL without
 // fragment, serialized as ParseUrl does except that a '%' that starts no
 // escape is written %25 (request targets must be valid RFC 3986, and
-// servers answer 400 to a bare '%'). Errors name the reference.
+// servers answer 400 to a bare '%'). Errors name the reference, with any
+// user name and password masked (RedactUrl, redact.h), as all errors here do.
 Result<std::string> ResolveUrl(std::string_view base, std::string_view ref);
 
 // How NormalizeUrl treats query parameters, beyond the structural normal
@@ -71,9 +75,10 @@ struct NormalizeOptions {
 
 // The form used for the seen set, and fetched: parsed as ResolveUrl's
 // result is (scheme and host lower case, default port dropped, dot segments
-// removed), then percent-encoding normalized (escapes of ALPHA, DIGIT, '-',
-// '.', '_' and '~' decoded, the hex of the others upper-cased, a bare '%'
-// written %25), the fragment dropped, the query rewritten per `options`
+// removed), without user name and password (never sent, and never to be
+// logged or recorded), then percent-encoding normalized (escapes of ALPHA,
+// DIGIT, '-', '.', '_' and '~' decoded, the hex of the others upper-cased, a
+// bare '%' written %25), the fragment dropped, the query rewritten per `options`
 // (empty parameters, "a&&b", dropped), and an empty query ("?") dropped.
 Result<std::string> NormalizeUrl(std::string_view url, const NormalizeOptions& options);
 // The same with the default NormalizeOptions.

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "newshound/redact.h"
 #include "newshound/url.h"
 #include "policy/schedule.h"
 
@@ -98,6 +99,63 @@ class Loader {
     return out;
   }
 
+  // Whether the scalar as written takes (part of) its value from the
+  // environment.
+  static bool FromEnvironment(const YAML::Node& node) {
+    return node.IsScalar() && node.Scalar().find("${") != std::string::npos;
+  }
+
+  // How an error quotes a scalar's value: as read, unless it came from the
+  // environment; then as written ('${VAR}'): a variable may hold a secret
+  // that was given to the wrong key, and errors reach logs.
+  static std::string Echo(const YAML::Node& node, const std::string& value) {
+    if (FromEnvironment(node)) return "'" + node.Scalar() + "' (its value from the environment is not shown)";
+    return "'" + value + "'";
+  }
+
+  // The same for a URL, with any user name and password masked too.
+  static std::string EchoUrl(const YAML::Node& node, const std::string& value) {
+    if (FromEnvironment(node))
+      return "'" + RedactUrl(node.Scalar()) + "' (its value from the environment is not shown)";
+    return "'" + RedactUrl(value) + "'";
+  }
+
+  // A message of another parser that may quote `value` (a URL parser, the
+  // cron parser): for a value from the environment, every quote of it (as
+  // is, or with its userinfo masked) is replaced by the scalar as written.
+  static std::string Scrub(const YAML::Node& node, const std::string& value, std::string message) {
+    if (!FromEnvironment(node) || value.empty()) return message;
+    const std::string shown = RedactUrl(node.Scalar());
+    std::string out;
+    // One pass, so a replacement is never searched again.
+    const std::string masked = RedactUrl(value);
+    for (size_t at = 0; at < message.size();) {
+      if (message.compare(at, value.size(), value) == 0) {
+        out += shown;
+        at += value.size();
+      } else if (masked != value && message.compare(at, masked.size(), masked) == 0) {
+        out += shown;
+        at += masked.size();
+      } else {
+        out += message[at++];
+      }
+    }
+    return out;
+  }
+
+  // An absolute http(s) URL the config gives (start_urls,
+  // discovery.sitemaps, discovery.feeds). One with a user name or password
+  // is refused: a request never sends them, so they would only be logged
+  // and recorded with every URL of the crawl.
+  void CheckUrl(const YAML::Node& node, const std::string& key, const std::string& url) const {
+    auto parsed = ParseHttpUrl(url);
+    if (!parsed.ok()) Fail(node.Mark(), "'" + key + "': " + Scrub(node, url, parsed.status().message()));
+    if (parsed->has_userinfo)
+      Fail(node.Mark(), "'" + key + "': " + EchoUrl(node, url) +
+                            " has a user name or password, which newshound never sends; give credentials as a "
+                            "header of the site instead (headers: {Authorization: \"Basic ...\"})");
+  }
+
   std::string String(const YAML::Node& node, const std::string& key) const {
     std::string value = Scalar(node, key);
     if (value.empty()) Fail(node.Mark(), "'" + key + "' must not be empty");
@@ -109,10 +167,10 @@ class Loader {
     int64_t value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end != text.data() + text.size())
-      Fail(node.Mark(), "'" + key + "' must be an integer, got '" + text + "'");
+      Fail(node.Mark(), "'" + key + "' must be an integer, got " + Echo(node, text));
     if (value < min || value > max)
       Fail(node.Mark(), "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                            ", got " + text);
+                            ", got " + Echo(node, text));
     return value;
   }
 
@@ -120,20 +178,21 @@ class Loader {
     const std::string text = Scalar(node, key);
     if (text == "true" || text == "yes" || text == "on") return true;
     if (text == "false" || text == "no" || text == "off") return false;
-    Fail(node.Mark(), "'" + key + "' must be true or false, got '" + text + "'");
+    Fail(node.Mark(), "'" + key + "' must be true or false, got " + Echo(node, text));
   }
 
   Millis Duration(const YAML::Node& node, const std::string& key) const {
     const std::string text = Scalar(node, key);
     auto value = ParseDuration(text);
-    if (!value) Fail(node.Mark(), "'" + key + "' must be a duration such as 250ms, 1.5s, 2m or 1h, got '" + text + "'");
+    if (!value)
+      Fail(node.Mark(), "'" + key + "' must be a duration such as 250ms, 1.5s, 2m or 1h, got " + Echo(node, text));
     return *value;
   }
 
   uint64_t Bytes(const YAML::Node& node, const std::string& key) const {
     const std::string text = Scalar(node, key);
     auto value = ParseByteSize(text);
-    if (!value) Fail(node.Mark(), "'" + key + "' must be a size such as 512KiB or 10MiB, got '" + text + "'");
+    if (!value) Fail(node.Mark(), "'" + key + "' must be a size such as 512KiB or 10MiB, got " + Echo(node, text));
     return *value;
   }
 
@@ -151,9 +210,12 @@ class Loader {
     std::vector<std::string> patterns = StringList(node, key);
     for (size_t i = 0; i < patterns.size(); ++i) {
       RE2 re(patterns[i], RE2::Quiet);
+      const YAML::Node item = node.IsSequence() ? node[i] : node;
+      // RE2's error quotes part of the pattern: not shown for one from the
+      // environment.
       if (!re.ok())
-        Fail(node.IsSequence() ? node[i].Mark() : node.Mark(),
-             "'" + key + "': '" + patterns[i] + "' is not a valid RE2 pattern: " + re.error());
+        Fail(item.Mark(), "'" + key + "': " + Echo(item, patterns[i]) + " is not a valid RE2 pattern" +
+                              (FromEnvironment(item) ? "" : ": " + re.error()));
     }
     return patterns;
   }
@@ -237,8 +299,8 @@ class Loader {
       port_ok = ec == std::errc() && end == port.data() + port.size() && number >= 1 && number <= 65535;
     }
     if (!is_ip || !port_ok)
-      Fail(node.Mark(), "'" + key + "' must be an IP address with an optional port (1.2.3.4, 1.2.3.4:53 or [::1]:53), got '" +
-                            text + "'");
+      Fail(node.Mark(), "'" + key + "' must be an IP address with an optional port (1.2.3.4, 1.2.3.4:53 or [::1]:53), got " +
+                            Echo(node, text));
     return text;
   }
 
@@ -299,7 +361,7 @@ class Loader {
                 if (key == "host") p.key = PolitenessKey::kHost;
                 else if (key == "domain") p.key = PolitenessKey::kDomain;
                 else if (key == "ip") p.key = PolitenessKey::kIp;
-                else Fail(n.Mark(), "'" + k + "' must be host, domain or ip; got '" + key + "'");
+                else Fail(n.Mark(), "'" + k + "' must be host, domain or ip; got " + Echo(n, key));
               }},
              {"max_crawl_delay", [&](const YAML::Node& n, const std::string& k) { p.max_crawl_delay = Duration(n, k); }},
              {"adaptive", [&](const YAML::Node& n, const std::string& k) {
@@ -313,7 +375,7 @@ class Loader {
                             char* end = nullptr;
                             const double value = std::strtod(text.c_str(), &end);
                             if (end == text.c_str() || *end != '\0' || !(value >= 0.1 && value <= 100))
-                              Fail(m.Mark(), "'" + mk + "' must be a number from 0.1 to 100, got '" + text + "'");
+                              Fail(m.Mark(), "'" + mk + "' must be a number from 0.1 to 100, got " + Echo(m, text));
                             a.target_concurrency = value;
                           }}});
                 if (a.ceiling < a.floor) Fail(n.Mark(), "'" + k + ".ceiling' must not be below its floor");
@@ -324,10 +386,7 @@ class Loader {
   void ReadDiscovery(const YAML::Node& node, const std::string& path, DiscoverySettings& d) const {
     auto urls = [this](const YAML::Node& n, const std::string& k) {
       std::vector<std::string> list = StringList(n, k);
-      for (size_t i = 0; i < list.size(); ++i) {
-        auto parsed = ParseHttpUrl(list[i]);
-        if (!parsed.ok()) Fail(n.IsSequence() ? n[i].Mark() : n.Mark(), "'" + k + "': " + parsed.status().message());
-      }
+      for (size_t i = 0; i < list.size(); ++i) CheckUrl(n.IsSequence() ? n[i] : n, k, list[i]);
       return list;
     };
     ReadMap(node, path,
@@ -342,7 +401,7 @@ class Loader {
     auto level = [this](bool& out) {
       return [this, &out](const YAML::Node& n, const std::string& k) {
         const std::string text = Scalar(n, k);
-        if (text != "high" && text != "low") Fail(n.Mark(), "'" + k + "' must be high or low, got '" + text + "'");
+        if (text != "high" && text != "low") Fail(n.Mark(), "'" + k + "' must be high or low, got " + Echo(n, text));
         out = text == "high";
       };
     };
@@ -356,7 +415,7 @@ class Loader {
     if (node.IsScalar()) {
       const std::string expr = String(node, path);
       auto parsed = policy::ParseCron(expr);
-      if (!parsed.ok()) Fail(node.Mark(), "'" + path + "': " + parsed.status().message());
+      if (!parsed.ok()) Fail(node.Mark(), "'" + path + "': " + Scrub(node, expr, parsed.status().message()));
       schedule.cron = expr;
       return;
     }
@@ -370,7 +429,7 @@ class Loader {
              {"cron", [&](const YAML::Node& n, const std::string& k) {
                 const std::string expr = String(n, k);
                 auto parsed = policy::ParseCron(expr);
-                if (!parsed.ok()) Fail(n.Mark(), "'" + k + "': " + parsed.status().message());
+                if (!parsed.ok()) Fail(n.Mark(), "'" + k + "': " + Scrub(n, expr, parsed.status().message()));
                 schedule.cron = expr;
               }}});
     if (schedule.set() == false || (!schedule.cron.empty() && schedule.every > Millis(0)))
@@ -408,7 +467,7 @@ class Loader {
                   std::string pattern = String(n[i], item);
                   if (pattern.find_first_of("&=#; \t") != std::string::npos)
                     Fail(n[i].Mark(), "'" + item + "' must be a parameter name or glob, without '&', '=', '#', ';' " +
-                                          "or spaces; got '" + pattern + "'");
+                                          "or spaces; got " + Echo(n[i], pattern));
                   o.drop_query_params.push_back(std::move(pattern));
                 }
               }},
@@ -463,7 +522,7 @@ class Loader {
         {"log_level", [&](const YAML::Node& n, const std::string& k) {
            const std::string level = String(n, k);
            static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
-           if (!kLevels.count(level)) Fail(n.Mark(), "'" + k + "' must be one of trace, debug, info, warn, error, off; got '" + level + "'");
+           if (!kLevels.count(level)) Fail(n.Mark(), "'" + k + "' must be one of trace, debug, info, warn, error, off; got " + Echo(n, level));
            config.crawler.log_level = level;
          }},
     };
@@ -509,7 +568,7 @@ class Loader {
                                     const std::string text = String(m[i], item_key);
                                     std::string error;
                                     auto network = ParseIpNetwork(text, error);
-                                    if (!network) Fail(m[i].Mark(), "'" + item_key + "' '" + text + "': " + error);
+                                    if (!network) Fail(m[i].Mark(), "'" + item_key + "' " + Echo(m[i], text) + ": " + error);
                                     config.crawler.allow.push_back(std::move(*network));
                                   }
                                 }},
@@ -555,10 +614,8 @@ class Loader {
           {"plugin", [&](const YAML::Node& n, const std::string& k) { site.plugin = String(n, k); }},
           {"start_urls", [&](const YAML::Node& n, const std::string& k) {
              site.start_urls = StringList(n, k);
-             for (size_t u = 0; u < site.start_urls.size(); ++u) {
-               auto parsed = ParseHttpUrl(site.start_urls[u]);
-               if (!parsed.ok()) Fail(n.IsSequence() ? n[u].Mark() : n.Mark(), "'" + k + "': " + parsed.status().message());
-             }
+             for (size_t u = 0; u < site.start_urls.size(); ++u)
+               CheckUrl(n.IsSequence() ? n[u] : n, k, site.start_urls[u]);
            }},
           {"hosts", [&](const YAML::Node& n, const std::string& k) { site.hosts = StringList(n, k); }},
           {"include", [&](const YAML::Node& n, const std::string& k) { site.include = Patterns(n, k); }},

@@ -1,5 +1,6 @@
 #include "policy/redirect_policy.h"
 
+#include "newshound/redact.h"
 #include "newshound/url.h"
 
 namespace newshound::policy {
@@ -14,12 +15,12 @@ RedirectDecision DecideRedirect(const std::vector<std::string>& hops, std::strin
   auto target = ResolveUrl(current, location);
   if (!target.ok()) {
     decision.outcome = OutcomeKind::kRefusedScheme;
-    decision.detail = "redirect from " + current + ": " + target.status().message();
+    decision.detail = "redirect from " + RedactUrl(current) + ": " + target.status().message();
     return decision;
   }
   if (static_cast<int>(hops.size()) > max_redirects) {
     decision.outcome = OutcomeKind::kTooManyRedirects;
-    decision.detail = "more than " + std::to_string(max_redirects) + " redirects (last to " + *target + ")";
+    decision.detail = "more than " + std::to_string(max_redirects) + " redirects (last to " + RedactUrl(*target) + ")";
     return decision;
   }
   // Compared in normal form, so http://h/a and http://h:80/a are one URL.
@@ -28,7 +29,7 @@ RedirectDecision DecideRedirect(const std::vector<std::string>& hops, std::strin
     const auto normal_hop = NormalizeUrl(hop);
     if (normal_target.ok() && normal_hop.ok() ? *normal_target == *normal_hop : *target == hop) {
       decision.outcome = OutcomeKind::kRedirectLoop;
-      decision.detail = "redirect loop: " + current + " redirects back to " + *target;
+      decision.detail = "redirect loop: " + RedactUrl(current) + " redirects back to " + RedactUrl(*target);
       return decision;
     }
   }

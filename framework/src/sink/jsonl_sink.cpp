@@ -101,15 +101,26 @@ JsonlWriter::~JsonlWriter() {
   }
 }
 
-Result<std::unique_ptr<JsonlWriter>> JsonlWriter::Open(const std::string& path) {
+Result<std::unique_ptr<JsonlWriter>> JsonlWriter::Open(const std::string& given) {
+  // A relative path is taken against the working directory, once, here: the
+  // writer (its messages, and the key the crawl state keeps its offset
+  // under) knows the file by its absolute path from then on, so the same
+  // file is the same key wherever the next run starts from. Not
+  // lexically normalized: "a/../b" is what the kernel makes of it, through
+  // a symlinked "a" too.
   std::error_code ec;
-  const auto parent = std::filesystem::path(path).parent_path();
+  const std::filesystem::path absolute = std::filesystem::absolute(given, ec);
+  if (ec) return Status(ErrorCode::kIo, given + ": cannot resolve against the working directory: " + ec.message());
+  const std::string path = absolute.string();
+  // Errors name the file as configured, and as resolved when that differs.
+  const std::string shown = path == given ? given : given + " (" + path + ")";
+  const auto parent = absolute.parent_path();
   if (!parent.empty()) {
     std::filesystem::create_directories(parent, ec);
-    if (ec) return Status(ErrorCode::kIo, path + ": cannot create directory " + parent.string() + ": " + ec.message());
+    if (ec) return Status(ErrorCode::kIo, shown + ": cannot create directory " + parent.string() + ": " + ec.message());
   }
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError(path, "cannot open for appending");
+  if (fd < 0) return IoError(shown, "cannot open for appending");
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     Status status = IoError(path, "cannot stat");

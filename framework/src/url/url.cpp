@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "newshound/redact.h"
 #include "url/whatwg.h"
 
 namespace newshound {
@@ -29,10 +30,12 @@ Scratch& ThreadScratch() {
   return scratch;
 }
 
+// The URL is quoted with any user name and password masked: errors reach
+// logs, and the URL may be a secret-bearing one from a config or a page.
 Status Invalid(std::string_view what, std::string_view url, std::string_view why) {
   std::string message(what);
   message += " '";
-  message += url;
+  message += RedactUrl(url);
   message += "': ";
   message += why;
   return Status(ErrorCode::kInvalidArgument, std::move(message));
@@ -236,6 +239,7 @@ Result<UrlParts> ParseHttpUrl(std::string_view url) {
   if (u.port == 0) return Invalid("invalid URL", url, "port 0");
   UrlParts parts;
   parts.scheme = u.scheme;
+  parts.has_userinfo = !u.username.empty() || !u.password.empty();
   parts.host = u.host_kind == whatwg::HostKind::kIpv6 ? u.host.substr(1, u.host.size() - 2) : u.host;
   parts.port = static_cast<uint16_t>(u.port >= 0 ? u.port : whatwg::DefaultPort(u.scheme_type));
   RewritePercent(u.path, false, scratch.buffer);
@@ -265,6 +269,11 @@ Result<std::string> NormalizeUrl(std::string_view url, const NormalizeOptions& o
   Scratch& scratch = ThreadScratch();
   if (Status status = ParseHttp(scratch, url, "URL"); !status.ok()) return status;
   whatwg::Url& u = scratch.url;
+  // Credentials are never sent (a request carries only host, port and
+  // target), so they are no part of what is fetched, and the normal form is
+  // what logs, the crawl state and the output record: it has none.
+  u.username.clear();
+  u.password.clear();
   RewriteComponents(u, true, scratch.buffer);
   DropPathParams(u, options, scratch.buffer);
   RewriteQuery(u, options, scratch);
