@@ -1,5 +1,6 @@
 #include "net/fetcher.h"
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -20,6 +21,7 @@
 #include "decode/content_encoding.h"
 #include "net/address_guard.h"
 #include "net/cookie_jar.h"
+#include "net/decoding_body.h"
 #include "policy/redirect_policy.h"
 #include "newshound/url.h"
 
@@ -40,49 +42,6 @@ constexpr uint64_t kMaxHeaderBytes = 64 * 1024;
 int64_t MsSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
-
-// A Beast body that hands the bytes to a ContentDecoder as they arrive, so
-// only the decoded body is kept, under its cap, and a compressed body is
-// never held whole. The decoder is attached after the headers are read (it
-// depends on Content-Encoding); the parser creates the reader only when the
-// body starts.
-struct DecodingBody {
-  struct value_type {
-    decode::ContentDecoder* decoder = nullptr;
-  };
-
-  class reader {
-   public:
-    template <bool isRequest, class Fields>
-    reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
-
-    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
-
-    // A decoder failure stops the parser; the caller reads the reason from
-    // the decoder, the error code only says "look there".
-    template <class ConstBufferSequence>
-    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
-      std::size_t used = 0;
-      for (const auto buffer : beast::buffers_range_ref(buffers)) {
-        if (body_.decoder == nullptr ||
-            !body_.decoder->Feed(std::string_view(static_cast<const char*>(buffer.data()), buffer.size()))) {
-          ec = boost::system::errc::make_error_code(boost::system::errc::bad_message);
-          return used;
-        }
-        used += buffer.size();
-      }
-      ec = {};
-      return used;
-    }
-
-    // Whether a compressed stream ended early is the caller's check
-    // (ContentDecoder::Finish), after the transport's own.
-    void finish(beast::error_code& ec) { ec = {}; }
-
-   private:
-    value_type& body_;
-  };
-};
 
 // What one hop (one request on one connection) produced.
 struct Exchange {
@@ -122,16 +81,12 @@ std::string TlsFailureDetail(SSL* ssl, const boost::system::error_code& ec) {
   return "TLS handshake failed: " + ec.message();
 }
 
-// RFC 4648 base64, for Proxy-Authorization: Basic.
+// RFC 4648 base64, for Proxy-Authorization: Basic (OpenSSL's encoder).
 std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, in.size() - i);
-    uint32_t chunk = 0;
-    for (size_t j = 0; j < 3; ++j) chunk = (chunk << 8) | (j < n ? static_cast<unsigned char>(in[i + j]) : 0);
-    for (size_t j = 0; j < 4; ++j) out += j <= n ? kAlphabet[(chunk >> (18 - 6 * j)) & 63] : '=';
-  }
+  std::string out(4 * ((in.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(n);
   return out;
 }
 
