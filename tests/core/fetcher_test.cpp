@@ -664,6 +664,27 @@ TEST(FetcherCookies, CookieFromOutletServerIsSentWithTheNextRequest) {
   EXPECT_EQ(recorder.heads()[1].find("Cookie:"), std::string::npos) << recorder.heads()[1];
 }
 
+TEST(FetcherCookies, JarCookiesJoinAConfiguredCookieHeader) {
+  test::TempDir root;
+  test::WriteFile(root.path() / "index.html", "<html><body>home</body></html>");
+  test::OutletServerOptions options;
+  options.root = root.path();
+  options.respond = {"/index.html=serve+Set-Cookie:sid=abc123; Path=/"};
+  test::OutletServer outlet(options);
+  RawServer recorder(AnswerOk());
+
+  FetchSettings settings = GenerousLimits();
+  settings.headers = {{"Cookie", "session=configured"}};
+  settings.cookie_jar = std::make_shared<net::CookieJar>();
+  ASSERT_EQ(FetchOnce(recorder.url("/before"), settings).kind, OutcomeKind::kFetched);
+  ASSERT_EQ(FetchOnce(outlet.http_origin() + "/index.html", settings).kind, OutcomeKind::kFetched);
+  ASSERT_EQ(FetchOnce(recorder.url("/after"), settings).kind, OutcomeKind::kFetched);
+  ASSERT_EQ(recorder.heads().size(), 2u);
+  EXPECT_TRUE(HasLine(HeaderLines(recorder.heads()[0]), "Cookie: session=configured")) << recorder.heads()[0];
+  EXPECT_TRUE(HasLine(HeaderLines(recorder.heads()[1]), "Cookie: session=configured; sid=abc123"))
+      << recorder.heads()[1];
+}
+
 TEST(FetcherCookies, RedirectCookieGoesWithTheNextHop) {
   std::atomic<int> connections{0};
   RawServer server([&connections](int fd, RawServer&) {

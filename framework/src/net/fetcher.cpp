@@ -501,8 +501,15 @@ class Request {
     // set() replaces a User-Agent or Accept of ours.
     for (const auto& [name, value] : settings_.headers) request.set(name, value);
     if (settings_.cookie_jar) {
+      // The jar's cookies join a configured Cookie header (one field, pairs
+      // separated by "; ", RFC 6265 5.4) instead of replacing it.
       const std::string cookies = settings_.cookie_jar->CookieHeader(url, std::chrono::system_clock::now());
-      if (!cookies.empty()) request.set(http::field::cookie, cookies);
+      if (!cookies.empty()) {
+        const auto configured = request.find(http::field::cookie);
+        const std::string merged =
+            configured == request.end() ? cookies : std::string(configured->value()) + "; " + cookies;
+        request.set(http::field::cookie, merged);
+      }
     }
     if (validators_ != nullptr) {
       // Both when both are known: a server that ignores one may honour the
