@@ -108,6 +108,21 @@ TEST(CookieJar, ExpiresIsHonouredAndPastExpiryDeletes) {
   EXPECT_EQ(jar.CookieHeader(Url("https://n.test/"), kNow + hours(24 * 365)), "c=3");
 }
 
+// Found by fuzzing (tests/fuzz/http_response/regressions/): a nanosecond
+// system_clock ends in 2262, and converting a later Expires overflowed.
+TEST(CookieJar, ExpiresBeyondTheClockRangeIsClampedNotOverflowed) {
+  using Clock = std::chrono::system_clock;
+  EXPECT_EQ(ParseCookieDate("Wed, 21 Oct 4074 07:28:00 GMT"), Clock::time_point::max());
+  EXPECT_EQ(ParseCookieDate("Fri, 31 Dec 9999 23:59:59 GMT"), Clock::time_point::max());
+  EXPECT_EQ(ParseCookieDate("Mon, 01 Jan 1601 00:00:00 GMT"), Clock::time_point::min());
+  EXPECT_EQ(ParseCookieDate("Fri, 11 Apr 2262 23:47:15 GMT"), Clock::from_time_t(9'223'372'035));  // the last second
+  CookieJar jar;
+  EXPECT_TRUE(jar.SetCookie(Url("https://n.test/"), "far=1; Expires=Fri, 31 Dec 9999 23:59:59 GMT", kNow));
+  EXPECT_EQ(jar.CookieHeader(Url("https://n.test/"), kNow + hours(24 * 365 * 100)), "far=1");
+  EXPECT_TRUE(jar.SetCookie(Url("https://n.test/"), "far=gone; Expires=Mon, 01 Jan 1601 00:00:00 GMT", kNow));
+  EXPECT_EQ(jar.size(), 0u);
+}
+
 TEST(CookieJar, SecureCookiesOnlyOverHttps) {
   CookieJar jar;
   EXPECT_TRUE(jar.SetCookie(Url("https://n.test/"), "s=1; Secure", kNow));

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "newshound/url.h"
+#include "policy/redirect_policy.h"
 
 namespace newshound {
 namespace {
@@ -71,6 +72,20 @@ TEST(Url, ParseHttpUrlGivesHostsAsTheStandardSerializesThem) {
 TEST(Url, ParseHttpUrlTargetIsAValidRequestTarget) {
   EXPECT_EQ(ParseHttpUrl("http://a.test/a b/%zz?q=é&r=%41")->target, "/a%20b/%25zz?q=%C3%A9&r=%41");
   EXPECT_EQ(ParseHttpUrl("http://a.test?x")->target, "/?x");
+}
+
+// Found by the http_response fuzz target: a redirect to //host:0 resolved,
+// was followed, and then could not be fetched. Port 0 is a valid WHATWG
+// URL, but no crawlable one: every entry point refuses it alike.
+TEST(Url, PortZeroIsRefusedByResolveAndNormalizeAsByParse) {
+  auto link = ResolveUrl("http://a.test/x.html", "//b.test:0/y");
+  ASSERT_FALSE(link.ok());
+  EXPECT_EQ(link.status().message(), "invalid link '//b.test:0/y': port 0");
+  auto normal = NormalizeUrl("https://b.test:0/");
+  ASSERT_FALSE(normal.ok());
+  EXPECT_EQ(normal.status().message(), "invalid URL 'https://b.test:0/': port 0");
+  auto redirect = policy::DecideRedirect({"http://a.test/x.html"}, "//~&1b:0", 5);
+  EXPECT_FALSE(redirect.follow);
 }
 
 TEST(Url, ParseHttpUrlRefusesPortZeroAndNamesTheUrl) {

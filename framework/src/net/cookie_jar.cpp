@@ -151,7 +151,15 @@ std::optional<std::chrono::system_clock::time_point> ParseCookieDate(std::string
   tm.tm_min = minute;
   tm.tm_sec = second;
   const time_t t = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(t);
+  // system_clock counts nanoseconds in 64 bits: years 1677..2262. A date
+  // outside (Expires=... 9999, which sites do send) is clamped to the end it
+  // is beyond, rather than overflowing.
+  using Clock = std::chrono::system_clock;
+  constexpr auto kLatest = std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max()).count();
+  constexpr auto kEarliest = std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::min()).count();
+  if (t >= kLatest) return Clock::time_point::max();
+  if (t <= kEarliest) return Clock::time_point::min();
+  return Clock::from_time_t(t);
 }
 
 bool CookieJar::SetCookie(const UrlParts& url, std::string_view set_cookie, TimePoint now) {

@@ -61,6 +61,8 @@ Status ParseHttp(Scratch& scratch, std::string_view url, std::string_view what) 
     return Invalid(std::string("invalid ") + std::string(what), url, whatwg::ParseErrorText(error));
   if (!IsHttp(scratch.url))
     return Invalid(std::string("unsupported ") + std::string(what), url, "only http and https are crawled");
+  // A valid URL (WHATWG), but nothing can be fetched from port 0.
+  if (scratch.url.port == 0) return Invalid(std::string("invalid ") + std::string(what), url, "port 0");
   return Status::Ok();
 }
 
@@ -236,7 +238,6 @@ Result<UrlParts> ParseHttpUrl(std::string_view url) {
   Scratch& scratch = ThreadScratch();
   if (Status status = ParseHttp(scratch, url, "URL"); !status.ok()) return status;
   whatwg::Url& u = scratch.url;
-  if (u.port == 0) return Invalid("invalid URL", url, "port 0");
   UrlParts parts;
   parts.scheme = u.scheme;
   parts.has_userinfo = !u.username.empty() || !u.password.empty();
@@ -261,6 +262,7 @@ Result<std::string> ResolveUrl(std::string_view base, std::string_view ref) {
   if (auto error = whatwg::Parse(ref, &scratch.base, scratch.url); error != whatwg::ParseError::kOk)
     return Invalid("invalid link", ref, whatwg::ParseErrorText(error));
   if (!IsHttp(scratch.url)) return Invalid("unsupported link", ref, "only http and https are crawled");
+  if (scratch.url.port == 0) return Invalid("invalid link", ref, "port 0");
   RewriteComponents(scratch.url, false, scratch.buffer);
   return scratch.url.Serialize(/*exclude_fragment=*/true);
 }
