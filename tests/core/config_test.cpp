@@ -864,3 +864,111 @@ TEST(ConfigSecrets, ValuesFromTheEnvironmentAreNotQuotedInErrors) {
 
 }  // namespace
 }  // namespace newshound
+
+namespace newshound {
+namespace {
+
+// No output section: one jsonl sink, named jsonl, at out/articles.jsonl;
+// `output.jsonl` is the same sink elsewhere.
+TEST(ConfigSinks, DefaultIsOneJsonlSinkAndTheShorthandNamesIt) {
+  auto config = Load(kMinimal);
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  ASSERT_EQ(config->crawler.sinks.size(), 1u);
+  EXPECT_EQ(config->crawler.sinks[0].name, "jsonl");
+  EXPECT_EQ(config->crawler.sinks[0].kind, SinkKind::kJsonl);
+  EXPECT_EQ(config->crawler.sinks[0].path, "out/articles.jsonl");
+  EXPECT_EQ(config->crawler.flush_interval, Millis(500));
+  auto shorthand = Load(std::string("output:\n  jsonl: a/b.jsonl\n") + kMinimal);
+  ASSERT_TRUE(shorthand.ok()) << shorthand.status().message();
+  ASSERT_EQ(shorthand->crawler.sinks.size(), 1u);
+  EXPECT_EQ(shorthand->crawler.sinks[0].path, "a/b.jsonl");
+  EXPECT_TRUE(shorthand->sites[0].sinks.empty()) << "a site without `sinks` gets every sink";
+}
+
+TEST(ConfigSinks, EveryKindWithItsDefaultsAndASiteNamingItsOwn) {
+  auto config = Load(R"(output:
+  flush_interval: 2s
+  sinks:
+    - {type: jsonl, path: out/a.jsonl, gzip: true, rotate_size: 64MiB, rotate_every: 1h}
+    - {name: archive, type: warc, path: out/warc}
+    - {name: db, type: sqlite, path: out/a.db}
+sites:
+  - name: en
+    plugin: almaghribtoday
+    start_urls: [https://en.example.test/]
+    sinks: [db, archive]
+)");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const auto& sinks = config->crawler.sinks;
+  ASSERT_EQ(sinks.size(), 3u);
+  EXPECT_EQ(sinks[0].name, "jsonl");  // the type, when no name is given
+  EXPECT_TRUE(sinks[0].gzip);
+  EXPECT_EQ(sinks[0].rotate_size, 64u << 20);
+  EXPECT_EQ(sinks[0].rotate_every, Millis(3'600'000));
+  EXPECT_TRUE(sinks[0].rotates());
+  EXPECT_EQ(sinks[1].kind, SinkKind::kWarc);
+  EXPECT_TRUE(sinks[1].gzip) << "WARC records are gzipped by default";
+  EXPECT_EQ(sinks[1].rotate_size, 1u << 30);
+  EXPECT_FALSE(sinks[1].rotates()) << "rotation by name is a jsonl thing; the WARC writer rotates by size itself";
+  EXPECT_EQ(sinks[2].kind, SinkKind::kSqlite);
+  EXPECT_EQ(sinks[2].location, "test.yaml:6:7");
+  EXPECT_EQ(config->sites[0].sinks, (std::vector<std::string>{"db", "archive"}));
+  EXPECT_EQ(config->crawler.flush_interval, Millis(2000));
+}
+
+TEST(ConfigSinks, MistakesNameFileLineColumnAndWhat) {
+  struct Case {
+    std::string output, site_more, expect;
+  };
+  const Case cases[] = {
+      {"  sinks:\n    - {type: csv, path: a}\n", "", "test.yaml:3:14: 'output.sinks[0].type' must be jsonl, warc or sqlite; got 'csv'"},
+      {"  sinks:\n    - {type: jsonl}\n", "", "missing required key 'output.sinks[0].path'"},
+      {"  sinks:\n    - {type: jsonl, path: a}\n    - {type: jsonl, path: b}\n", "",
+       "test.yaml:4:7: 'output': two sinks are named 'jsonl' (the other at test.yaml:3:7); give one a `name`"},
+      {"  sinks:\n    - {name: x, type: jsonl, path: a}\n    - {name: y, type: sqlite, path: a}\n", "",
+       "sinks 'x' and 'y' both write a"},
+      {"  jsonl: a\n  sinks:\n    - {type: jsonl, path: b}\n", "", "two sinks are named 'jsonl'"},
+      {"  sinks:\n    - {type: warc, path: w, rotate_every: 1h}\n", "", "'output.sinks[0].rotate_every' is for jsonl sinks only"},
+      {"  sinks:\n    - {type: sqlite, path: a.db, gzip: true}\n", "", "a sqlite sink has no gzip or rotate_size"},
+      {"  sinks:\n    - {type: jsonl, path: a, rotate_size: 100}\n", "", "must be at least 4KiB"},
+      {"  sinks:\n    - {name: 'a b', type: jsonl, path: a}\n", "", "'output.sinks[0].name' must be a word"},
+      {"  flush_interval: 2m\n", "", "'output.flush_interval' must be at most 60s"},
+      {"  sinks:\n    - {type: jsonl, path: a}\n", "    sinks: [jsonl, db]\n",
+       "'sites[0].sinks': no sink named 'db' (output.sinks has: jsonl)"},
+  };
+  for (const auto& c : cases) {
+    auto config = Load("output:\n" + c.output +
+                       "sites:\n  - name: en\n    plugin: p\n    start_urls: [https://en.example.test/]\n" + c.site_more);
+    ASSERT_FALSE(config.ok()) << c.output;
+    EXPECT_NE(config.status().message().find(c.expect), std::string::npos)
+        << c.output << "\n  got: " << config.status().message();
+  }
+}
+
+TEST(ConfigMetrics, ListenIsLoopbackOnly) {
+  for (const char* good : {"127.0.0.1:9464", "127.0.0.2:0", "[::1]:9464", "localhost:80"}) {
+    auto config = Load(std::string("metrics:\n  listen: \"") + good + "\"\n" + kMinimal);
+    ASSERT_TRUE(config.ok()) << good << ": " << config.status().message();
+    EXPECT_EQ(config->crawler.metrics_listen, good);
+    EXPECT_FALSE(config->crawler.metrics_in_run);
+  }
+  for (const char* bad : {"0.0.0.0:9464", "192.168.1.2:80", "[::]:9464", "example.com:80"}) {
+    auto config = Load(std::string("metrics:\n  listen: \"") + bad + "\"\n" + kMinimal);
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.status().message().find("test.yaml:2:11: 'metrics.listen' '" + std::string(bad) +
+                                             "': the metrics endpoint listens on loopback only"),
+              std::string::npos)
+        << config.status().message();
+  }
+  auto no_port = Load(std::string("metrics:\n  listen: 127.0.0.1\n") + kMinimal);
+  ASSERT_FALSE(no_port.ok());
+  EXPECT_NE(no_port.status().message().find("must be host:port"), std::string::npos) << no_port.status().message();
+  auto in_run = Load(std::string("metrics:\n  listen: 127.0.0.1:0\n  in_run: true\ncrawler:\n  progress_interval: 5s\n") +
+                     kMinimal);
+  ASSERT_TRUE(in_run.ok()) << in_run.status().message();
+  EXPECT_TRUE(in_run->crawler.metrics_in_run);
+  EXPECT_EQ(in_run->crawler.progress_interval, Millis(5000));
+}
+
+}  // namespace
+}  // namespace newshound

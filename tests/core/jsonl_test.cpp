@@ -1,5 +1,9 @@
-// The JSONL writer: whole lines only, even after a crash mid-write.
+// The jsonl sink: whole records only, even after a crash mid-write; gzip
+// members; segments that rotate by size and age; read back for recovery.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <zlib.h>
 
 #include <boost/json.hpp>
 
@@ -8,9 +12,54 @@
 #include <sstream>
 
 #include "newshound/sink.h"
+#include "sink/jsonl_sink.h"
 
 namespace newshound {
 namespace {
+
+using sink::JsonlSink;
+
+SinkConfig Jsonl(const std::filesystem::path& path, bool gzip = false, uint64_t rotate_size = 0,
+                 Millis rotate_every = Millis(0)) {
+  SinkConfig config;
+  config.name = "test";
+  config.path = path.string();
+  config.gzip = gzip;
+  config.rotate_size = rotate_size;
+  config.rotate_every = rotate_every;
+  return config;
+}
+
+// Every member of a gzip file, concatenated (what zcat prints); throws on a
+// damaged or cut file.
+std::string Gunzip(const std::string& data) {
+  std::string out;
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  char buffer[65536];
+  while (z.avail_in > 0) {
+    z.next_out = reinterpret_cast<Bytef*>(buffer);
+    z.avail_out = sizeof(buffer);
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buffer, sizeof(buffer) - z.avail_out);
+    if (rc == Z_STREAM_END) {
+      if (z.avail_in > 0) inflateReset(&z);
+      continue;
+    }
+    if (rc != Z_OK) {
+      inflateEnd(&z);
+      throw std::runtime_error("damaged gzip data");
+    }
+    if (z.avail_in == 0) {
+      inflateEnd(&z);
+      throw std::runtime_error("gzip data cut short");
+    }
+  }
+  inflateEnd(&z);
+  return out;
+}
 
 class JsonlTest : public ::testing::Test {
  protected:
@@ -30,24 +79,31 @@ class JsonlTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
-TEST_F(JsonlTest, AppendsOneLinePerRecordAndCreatesTheDirectory) {
+TEST_F(JsonlTest, FlushWritesOneLinePerRecordAndOpenCreatesTheDirectory) {
   const auto path = dir_ / "out" / "articles.jsonl";
-  auto writer = JsonlWriter::Open(path.string());
-  ASSERT_TRUE(writer.ok()) << writer.status().message();
-  ASSERT_TRUE((*writer)->Append(R"({"a":1})").ok());
-  ASSERT_TRUE((*writer)->Append(R"({"a":2})").ok());
-  ASSERT_TRUE((*writer)->Sync().ok());
+  auto sink = JsonlSink::Open(Jsonl(path));
+  ASSERT_TRUE(sink.ok()) << sink.status().message();
+  ASSERT_TRUE((*sink)->Append(R"({"a":1})").ok());
+  ASSERT_TRUE((*sink)->Append(R"({"a":2})").ok());
+  EXPECT_TRUE((*sink)->dirty());
+  EXPECT_EQ(Read(path), "") << "nothing reaches the file before Flush";
+  ASSERT_TRUE((*sink)->Flush().ok());
+  EXPECT_FALSE((*sink)->dirty());
+  ASSERT_TRUE((*sink)->Sync().ok());
   EXPECT_EQ(Read(path), "{\"a\":1}\n{\"a\":2}\n");
+  EXPECT_EQ((*sink)->size(), Read(path).size());
+  EXPECT_EQ((*sink)->path(), path.string());
 }
 
 TEST_F(JsonlTest, CutsOffAPartialLastLineOnOpen) {
   std::filesystem::create_directories(dir_);
   const auto path = dir_ / "articles.jsonl";
   std::ofstream(path, std::ios::binary) << "{\"a\":1}\n{\"a\":2}\n{\"a\":3, \"body\": \"cut sh";
-  auto writer = JsonlWriter::Open(path.string());
-  ASSERT_TRUE(writer.ok());
-  EXPECT_EQ((*writer)->repaired_bytes(), std::string("{\"a\":3, \"body\": \"cut sh").size());
-  ASSERT_TRUE((*writer)->Append(R"({"a":4})").ok());
+  auto sink = JsonlSink::Open(Jsonl(path));
+  ASSERT_TRUE(sink.ok());
+  EXPECT_EQ((*sink)->repaired_bytes(), std::string("{\"a\":3, \"body\": \"cut sh").size());
+  ASSERT_TRUE((*sink)->Append(R"({"a":4})").ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
   EXPECT_EQ(Read(path), "{\"a\":1}\n{\"a\":2}\n{\"a\":4}\n");
 }
 
@@ -55,44 +111,189 @@ TEST_F(JsonlTest, FileWithOnlyAPartialLineBecomesEmpty) {
   std::filesystem::create_directories(dir_);
   const auto path = dir_ / "articles.jsonl";
   std::ofstream(path, std::ios::binary) << std::string(10000, 'x');
-  auto writer = JsonlWriter::Open(path.string());
-  ASSERT_TRUE(writer.ok());
-  EXPECT_EQ((*writer)->repaired_bytes(), 10000u);
+  auto sink = JsonlSink::Open(Jsonl(path));
+  ASSERT_TRUE(sink.ok());
+  EXPECT_EQ((*sink)->repaired_bytes(), 10000u);
   EXPECT_EQ(Read(path), "");
 }
 
 TEST_F(JsonlTest, RefusesARecordWithANewline) {
-  auto writer = JsonlWriter::Open((dir_ / "a.jsonl").string());
-  ASSERT_TRUE(writer.ok());
-  auto status = (*writer)->Append("{\"a\":\n1}");
-  EXPECT_FALSE(status.ok());
+  auto sink = JsonlSink::Open(Jsonl(dir_ / "a.jsonl"));
+  ASSERT_TRUE(sink.ok());
+  EXPECT_FALSE((*sink)->Append("{\"a\":\n1}").ok());
 }
 
 TEST_F(JsonlTest, UnwritableDirectoryIsAnErrorNamingThePath) {
   std::filesystem::create_directories(dir_);
   std::ofstream(dir_ / "file") << "x";
-  auto writer = JsonlWriter::Open((dir_ / "file" / "articles.jsonl").string());
-  ASSERT_FALSE(writer.ok());
-  EXPECT_NE(writer.status().message().find((dir_ / "file" / "articles.jsonl").string()), std::string::npos);
+  auto sink = JsonlSink::Open(Jsonl(dir_ / "file" / "articles.jsonl"));
+  ASSERT_FALSE(sink.ok());
+  EXPECT_NE(sink.status().message().find((dir_ / "file" / "articles.jsonl").string()), std::string::npos);
 }
 
 // A relative path is resolved against the working directory once, at Open:
-// the writer (and the crawl state's key for it) knows it by its absolute
+// the sink (and the crawl state's key for it) knows it by its absolute
 // path, and errors name both.
 TEST_F(JsonlTest, ARelativePathIsResolvedAgainstTheWorkingDirectory) {
   const auto relative = std::filesystem::relative(dir_ / "rel" / "articles.jsonl");
-  auto writer = JsonlWriter::Open(relative.string());
-  ASSERT_TRUE(writer.ok()) << writer.status().message();
-  EXPECT_EQ((*writer)->path(), (std::filesystem::current_path() / relative).string());
+  auto sink = JsonlSink::Open(Jsonl(relative));
+  ASSERT_TRUE(sink.ok()) << sink.status().message();
+  EXPECT_EQ((*sink)->path(), (std::filesystem::current_path() / relative).string());
   EXPECT_TRUE(std::filesystem::exists(dir_ / "rel" / "articles.jsonl"));
 
   std::ofstream(dir_ / "file") << "x";
   const auto bad = std::filesystem::relative(dir_ / "file" / "articles.jsonl");
-  auto failed = JsonlWriter::Open(bad.string());
+  auto failed = JsonlSink::Open(Jsonl(bad));
   ASSERT_FALSE(failed.ok());
   const std::string both = bad.string() + " (" + (std::filesystem::current_path() / bad).string() + ")";
-  EXPECT_NE(failed.status().message().find(both), std::string::npos)
-      << failed.status().message();
+  EXPECT_NE(failed.status().message().find(both), std::string::npos) << failed.status().message();
+}
+
+// With gzip each flush is one gzip member: the file is a valid gzip stream
+// after every flush, and a reopened one is appended to.
+TEST_F(JsonlTest, GzipFlushesAreMembersOfOneValidGzipFile) {
+  const auto path = dir_ / "articles.jsonl";
+  {
+    auto sink = JsonlSink::Open(Jsonl(path, /*gzip=*/true));
+    ASSERT_TRUE(sink.ok()) << sink.status().message();
+    EXPECT_EQ((*sink)->path(), path.string() + ".gz");
+    ASSERT_TRUE((*sink)->Append(R"({"a":1})").ok());
+    ASSERT_TRUE((*sink)->Append(R"({"a":2})").ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+    EXPECT_EQ(Gunzip(Read(path.string() + ".gz")), "{\"a\":1}\n{\"a\":2}\n");
+    ASSERT_TRUE((*sink)->Append(R"({"a":3})").ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+  }
+  auto again = JsonlSink::Open(Jsonl(path, /*gzip=*/true));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->repaired_bytes(), 0u);
+  ASSERT_TRUE((*again)->Append(R"({"a":4})").ok());
+  ASSERT_TRUE((*again)->Flush().ok());
+  const std::string data = Read(path.string() + ".gz");
+  EXPECT_EQ(Gunzip(data), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n{\"a\":4}\n");
+  EXPECT_EQ(data.substr(0, 2), "\x1f\x8b");
+}
+
+// A member cut by a crash is cut off on open; the members before it stay.
+TEST_F(JsonlTest, GzipPartialLastMemberIsCutOffOnOpen) {
+  const auto path = dir_ / "articles.jsonl.gz";
+  uint64_t whole = 0;
+  {
+    auto sink = JsonlSink::Open(Jsonl(path, /*gzip=*/true));
+    ASSERT_TRUE(sink.ok());
+    ASSERT_TRUE((*sink)->Append(R"({"a":1})").ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+    whole = (*sink)->size();
+  }
+  std::string cut_member = Read(path);  // a second member, cut in its middle
+  std::ofstream(path, std::ios::binary | std::ios::app) << cut_member.substr(0, cut_member.size() / 2);
+  auto sink = JsonlSink::Open(Jsonl(path, /*gzip=*/true));
+  ASSERT_TRUE(sink.ok());
+  EXPECT_EQ((*sink)->repaired_bytes(), cut_member.size() / 2);
+  EXPECT_EQ((*sink)->size(), whole);
+  EXPECT_EQ(Gunzip(Read(path)), "{\"a\":1}\n");
+}
+
+// ReadLines gives the records from a flush boundary on, plain and gzip.
+TEST_F(JsonlTest, ReadLinesFromACheckpoint) {
+  for (const bool gzip : {false, true}) {
+    auto sink = JsonlSink::Open(Jsonl(dir_ / (gzip ? "g.jsonl" : "p.jsonl"), gzip));
+    ASSERT_TRUE(sink.ok());
+    ASSERT_TRUE((*sink)->Append(R"({"a":1})").ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+    const uint64_t checkpoint = (*sink)->size();
+    ASSERT_TRUE((*sink)->Append(R"({"a":2})").ok());
+    ASSERT_TRUE((*sink)->Append(R"({"a":3})").ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+    auto lines = (*sink)->ReadLines((*sink)->path(), checkpoint);
+    ASSERT_TRUE(lines.ok()) << lines.status().message();
+    EXPECT_EQ(*lines, (std::vector<std::string>{R"({"a":2})", R"({"a":3})"})) << "gzip " << gzip;
+    auto all = (*sink)->ReadLines((*sink)->path(), 0);
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(all->size(), 3u);
+  }
+}
+
+// rotate_size: a flush that would take the segment past it starts the next
+// one; segments are named stem-stamp-seq and listed oldest first.
+TEST_F(JsonlTest, RotatesBySize) {
+  const std::string record = "{\"body\":\"" + std::string(1000, 'x') + "\"}";
+  auto sink = JsonlSink::Open(Jsonl(dir_ / "articles.jsonl", false, /*rotate_size=*/4096));
+  ASSERT_TRUE(sink.ok()) << sink.status().message();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE((*sink)->Append(record).ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+  }
+  auto files = (*sink)->Files();
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 3u);  // 4 + 4 + 2 records of 1,012 bytes, each segment under 4,096
+  size_t records = 0;
+  for (const auto& file : *files) {
+    const std::string name = std::filesystem::path(file).filename().string();
+    EXPECT_TRUE(name.starts_with("articles-")) << name;
+    EXPECT_TRUE(name.ends_with(".jsonl")) << name;
+    EXPECT_LE(std::filesystem::file_size(file), 4096u) << name;
+    auto lines = (*sink)->ReadLines(file, 0);
+    ASSERT_TRUE(lines.ok());
+    records += lines->size();
+  }
+  EXPECT_EQ(records, 10u);
+  EXPECT_EQ((*sink)->path(), files->back());
+  EXPECT_TRUE(files->front().ends_with("-000001.jsonl")) << files->front();
+  EXPECT_TRUE(files->back().ends_with("-000003.jsonl")) << files->back();
+}
+
+// rotate_every: a segment older than it (by the stamp in its name) gets no
+// more records; the next run goes on in a new one, numbered after it. A
+// young one is appended to.
+TEST_F(JsonlTest, RotatesByAgeAndResumesTheNewestSegment) {
+  std::filesystem::create_directories(dir_);
+  const auto old_segment = dir_ / "articles-20200101T000000Z-000007.jsonl.gz";
+  std::ofstream(old_segment, std::ios::binary) << ""; // empty: a valid series of no members
+  {
+    auto sink = JsonlSink::Open(Jsonl(dir_ / "articles.jsonl", true, 0, /*rotate_every=*/Millis(3'600'000)));
+    ASSERT_TRUE(sink.ok()) << sink.status().message();
+    EXPECT_EQ((*sink)->path(), old_segment.string());
+    ASSERT_TRUE((*sink)->Append(R"({"a":1})").ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+    EXPECT_NE((*sink)->path(), old_segment.string());
+    EXPECT_TRUE((*sink)->path().ends_with("-000008.jsonl.gz")) << (*sink)->path();
+    EXPECT_EQ(std::filesystem::file_size(old_segment), 0u);
+  }
+  auto sink = JsonlSink::Open(Jsonl(dir_ / "articles.jsonl", true, 0, Millis(3'600'000)));
+  ASSERT_TRUE(sink.ok());
+  EXPECT_TRUE((*sink)->path().ends_with("-000008.jsonl.gz")) << "an hour-old limit: the new segment goes on";
+  ASSERT_TRUE((*sink)->Append(R"({"a":2})").ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  EXPECT_EQ(Gunzip(Read((*sink)->path())), "{\"a\":1}\n{\"a\":2}\n");
+  auto files = (*sink)->Files();
+  ASSERT_TRUE(files.ok());
+  EXPECT_EQ(files->size(), 2u);
+}
+
+// A write that fails (here: past a file-size limit, as a full disk would)
+// is an error naming the file, and what part of it was written is taken
+// back: the file still ends at a whole record.
+TEST_F(JsonlTest, AFailedWriteNamesTheFileAndLeavesOnlyWholeRecords) {
+  const auto path = dir_ / "articles.jsonl";
+  auto sink = JsonlSink::Open(Jsonl(path));
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->Append(R"({"a":1})").ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  struct rlimit before {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
+  auto* previous = signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = before;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  ASSERT_TRUE((*sink)->Append("{\"body\":\"" + std::string(10000, 'x') + "\"}").ok());
+  Status status = (*sink)->Flush();
+  setrlimit(RLIMIT_FSIZE, &before);
+  signal(SIGXFSZ, previous);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find(path.string() + ": cannot write"), std::string::npos) << status.message();
+  EXPECT_EQ(Read(path), "{\"a\":1}\n");
+  EXPECT_EQ((*sink)->size(), Read(path).size());
 }
 
 TEST(ArticleJson, NullForUnsetFieldsAndMetadataWhenGiven) {

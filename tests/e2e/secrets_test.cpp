@@ -366,7 +366,8 @@ TEST_F(RelativePathsTest, Containment_ErrorsNameTheKeyAndThePathAsGivenAndAsReso
   test::WriteFile(dir_.path() / "bad-output.yaml", Config("var/state", "blocker/articles.jsonl"));
   Ran output = RunIn(work, {"run", (dir_.path() / "bad-output.yaml").string()});
   EXPECT_EQ(output.status.exit_code, 1) << output.status.ToString();
-  EXPECT_NE(output.err.find("output.jsonl: blocker/articles.jsonl (" + (work / "blocker" / "articles.jsonl").string() +
+  EXPECT_NE(output.err.find("sink 'jsonl' (jsonl, " + (dir_.path() / "bad-output.yaml").string() +
+                            ":9:10): blocker/articles.jsonl (" + (work / "blocker" / "articles.jsonl").string() +
                             "): cannot create directory"),
             std::string::npos)
       << output.err;

@@ -1,6 +1,7 @@
 // newshound: the command line of the crawler.
 //
-//   newshound run CONFIG            crawl every site of CONFIG once
+//   newshound run CONFIG [--metrics 127.0.0.1:PORT]
+//                                   crawl every site of CONFIG once
 //   newshound serve CONFIG          crawl every site on its schedule until stopped
 //   newshound check CONFIG          validate CONFIG and its plugins, crawl nothing
 //   newshound plugins               list the plugins found, and the files refused
@@ -16,12 +17,15 @@
 //   newshound url resolve BASE REF
 //   newshound url normalize URL... [--config C] [--site NAME]
 //                                   URLs as the crawler (and a browser) reads them
+//   newshound search DB QUERY...    full-text search of a sqlite sink's articles
 //
+// Global options: --plugin-dir D, -v/-q, --log-format text|json.
 // Exit codes: 0 success; 1 the work failed (bad config, refused plugin,
 // output error, plugin error); 2 usage error; 130 a run stopped by a signal.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -33,6 +37,7 @@
 
 #include "golden.h"
 #include "scaffold.h"
+#include "search.h"
 #include "newshound/charset.h"
 #include "newshound/config.h"
 #include "newshound/engine.h"
@@ -55,32 +60,55 @@ struct GlobalOptions {
   std::string plugin_dir;
   int verbose = 0;
   int quiet = 0;
+  std::string log_format = "text";
+  std::string metrics_listen;  // run --metrics
   int LogShift() const { return quiet - verbose; }
+  newshound::LogFormat Format() const {
+    return newshound::ParseLogFormat(log_format).value_or(newshound::LogFormat::kText);
+  }
 };
+
+// A line of `run`/`serve`'s report on stderr: as text ("newshound: " before
+// an error), or, with --log-format json, as a log record like every other
+// line there, so that a log shipper reads one format.
+void Report(const GlobalOptions& global, bool error, const std::string& text) {
+  if (global.Format() == newshound::LogFormat::kJson) {
+    newshound::LogLine(error, text);
+    return;
+  }
+  std::fprintf(stderr, "%s%s\n", error ? "newshound: " : "", text.c_str());
+}
 
 // `run` (once) and `serve` (on schedules, until a signal): the same report.
 int Run(const std::string& config_path, const std::string& summary_path, const GlobalOptions& global, bool serve) {
+  // Until the config gives the level: errors loading it are logged too.
+  newshound::SetupLogging("info", global.LogShift(), global.Format());
   auto config = newshound::LoadConfigFile(config_path);
   if (!config.ok()) {
-    std::fprintf(stderr, "newshound: %s\n", config.status().message().c_str());
+    Report(global, true, config.status().message());
     return kExitFailure;
   }
-  newshound::SetupLogging(config->crawler.log_level, global.LogShift());
+  newshound::SetupLogging(config->crawler.log_level, global.LogShift(), global.Format());
+  if (!global.metrics_listen.empty()) {
+    config->crawler.metrics_listen = global.metrics_listen;
+    config->crawler.metrics_in_run = true;
+  }
   newshound::RunOptions options;
   options.plugin_dir = global.plugin_dir;
   auto summary = serve ? newshound::ServeCrawl(*config, options) : newshound::RunCrawl(*config, options);
   if (!summary.ok()) {
-    std::fprintf(stderr, "newshound: %s\n", summary.status().message().c_str());
+    Report(global, true, summary.status().message());
     return kExitFailure;
   }
   for (const auto& site : summary->sites) {
     if (!site.started) {
-      std::fprintf(stderr, "newshound: %s\n", site.error.c_str());
+      Report(global, true, site.error);
       continue;
     }
-    std::fprintf(stderr, "site %s: %lld URLs, %lld pages fetched, %lld articles written\n", site.name.c_str(),
-                 static_cast<long long>(site.urls_accepted), static_cast<long long>(site.pages_fetched),
-                 static_cast<long long>(site.articles_written));
+    Report(global, false,
+           "site " + site.name + ": " + std::to_string(site.urls_accepted) + " URLs, " +
+               std::to_string(site.pages_fetched) + " pages fetched, " + std::to_string(site.articles_written) +
+               " articles written");
   }
   std::printf("crawl finished: %s\n", summary->Line().c_str());
   if (!summary_path.empty()) {
@@ -91,7 +119,9 @@ int Run(const std::string& config_path, const std::string& summary_path, const G
       return kExitFailure;
     }
   }
-  std::printf("articles written to %s\n", summary->output_path.c_str());
+  for (const auto& output : summary->outputs)
+    std::printf("%s written to %s (%s sink '%s')\n", output.kind == "warc" ? "exchanges" : "articles", output.path.c_str(),
+                output.kind.c_str(), output.name.c_str());
   std::fflush(stdout);
   if (summary->interrupted) return kExitInterrupted;
   return summary->AllSitesStarted() ? kExitOk : kExitFailure;
@@ -191,7 +221,7 @@ int Extract(const ExtractOptions& options, const GlobalOptions& global) {
   const std::string& file = options.file;
   const std::string& settings = options.settings;
   const std::string& charset_override = options.charset;
-  newshound::SetupLogging("warn", global.LogShift());
+  newshound::SetupLogging("warn", global.LogShift(), global.Format());
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "newshound: %s: cannot open\n", file.c_str());
@@ -248,7 +278,7 @@ struct FetchOptions {
 // decoding and pins) and shows everything about the answer: the operator's
 // tool for "why does this site fail?".
 int Fetch(const FetchOptions& options, const GlobalOptions& global) {
-  newshound::SetupLogging("warn", global.LogShift());
+  newshound::SetupLogging("warn", global.LogShift(), global.Format());
   // As start_urls refuse them: credentials in a URL are never sent, and
   // would only be printed back.
   if (auto parts = newshound::ParseHttpUrl(options.url); parts.ok() && parts->has_userinfo) {
@@ -424,6 +454,11 @@ int UrlNormalize(const UrlNormalizeOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past a file-size limit, or into a pipe whose reader went away,
+  // is an error a sink reports (naming itself and its file), not a signal
+  // that kills the crawl before it can say so.
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app("newshound: a polite, fast crawler for news outlets", "newshound");
   app.set_version_flag("--version", std::string("newshound ") + NEWSHOUND_VERSION + " (plugin ABI " +
                                         std::to_string(NH_ABI_MAJOR) + "." + std::to_string(NH_ABI_MINOR) + ")");
@@ -433,11 +468,15 @@ int main(int argc, char** argv) {
   app.add_option("--plugin-dir", global.plugin_dir, "Directory of site plugins (*.so)");
   app.add_flag("-v,--verbose", global.verbose, "More log output (repeat for more)");
   app.add_flag("-q,--quiet", global.quiet, "Less log output (repeat for less)");
+  app.add_option("--log-format", global.log_format, "Log lines as text (default) or json (one object per line, for log shippers)")
+      ->check(CLI::IsMember({"text", "json"}));
 
   std::string config_path, summary_path;
   auto* run = app.add_subcommand("run", "Crawl every site of CONFIG once and write its articles");
   run->add_option("CONFIG", config_path, "YAML config file")->required();
   run->add_option("--summary", summary_path, "Also write the end-of-run summary as JSON to this file");
+  run->add_option("--metrics", global.metrics_listen,
+                  "Serve /metrics, /healthz and the status page on this loopback address during the run (127.0.0.1:PORT)");
 
   auto* serve = app.add_subcommand(
       "serve", "Crawl every site of CONFIG on its schedule until SIGINT/SIGTERM; SIGHUP reloads CONFIG");
@@ -484,6 +523,9 @@ int main(int argc, char** argv) {
   new_plugin->add_option("--host", new_host, "Host name the plugin serves, e.g. www.example.com")->required();
   new_plugin->add_option("--dir", new_dir, "Where to create the NAME folder (default .)");
 
+  newshound::cli::SearchOptions search_options;
+  auto* search = newshound::cli::AddSearchCommand(app, search_options);
+
   auto* url = app.add_subcommand("url", "Parse, resolve or normalize URLs as the crawler does (WHATWG URL Standard)");
   url->require_subcommand(1, 1);
   std::vector<std::string> parse_urls;
@@ -504,7 +546,7 @@ int main(int argc, char** argv) {
   // CLI11 reports an unknown verb only as "a subcommand is required"; name it.
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--plugin-dir") {
+    if (arg == "--plugin-dir" || arg == "--log-format") {
       ++i;  // its value
       continue;
     }
@@ -548,6 +590,7 @@ int main(int argc, char** argv) {
     }
     return UrlNormalize(normalize_options);
   }
+  if (*search) return newshound::cli::Search(search_options);
   if (*new_plugin) {
     auto written = newshound::cli::WritePluginScaffold(new_name, new_host, new_dir);
     if (!written.ok()) {

@@ -147,6 +147,38 @@ struct DiscoverySettings {
   Millis since{0};
 };
 
+// What a sink is (`output.sinks[].type`).
+enum class SinkKind {
+  kJsonl,   // "jsonl": one JSON line per article (docs/output.md)
+  kWarc,    // "warc": WARC 1.1 of every request and response
+  kSqlite,  // "sqlite": an SQLite article store, upserted by canonical URL, with FTS5 search
+};
+std::string_view SinkKindName(SinkKind kind);
+
+// One entry of `output.sinks` (or the `output.jsonl` shorthand). What a site
+// emits goes to the sinks it lists (`sites[].sinks`), by default to all.
+struct SinkConfig {
+  std::string name;  // name: unique among the sinks (default: the type; the shorthand's is "jsonl")
+  SinkKind kind = SinkKind::kJsonl;  // type: jsonl, warc or sqlite (required)
+  // path (required): jsonl: the articles file (with rotation, the name the
+  // segments are named after); warc: the directory of the WARC files;
+  // sqlite: the database file. Relative: against the working directory.
+  std::string path;
+  // rotate_size: jsonl: start a new segment once the current one has this
+  // many bytes (0, the default: no rotation by size); warc: the largest a
+  // WARC file grows before the next one starts (default 1 GiB).
+  uint64_t rotate_size = 0;
+  // rotate_every (jsonl): start a new segment once the current one is this
+  // old (0, the default: no rotation by time).
+  Millis rotate_every{0};
+  // gzip: jsonl: compress (each flush one gzip member; default false);
+  // warc: each record its own gzip member (default true).
+  bool gzip = false;
+  std::string location;  // file:line:column of the entry, for messages
+
+  bool rotates() const { return kind == SinkKind::kJsonl && (rotate_size > 0 || rotate_every > Millis(0)); }
+};
+
 struct SiteConfig {
   std::string name;                     // name: unique, names the site in output and logs
   std::string plugin;                   // plugin: name of the site plugin
@@ -185,6 +217,9 @@ struct SiteConfig {
   // a site's list replaces the inherited one) and sort_query (default
   // false). See NormalizeOptions in url.h.
   NormalizeOptions url_normalization;
+  // sinks: names of the output.sinks this site's articles (and, for warc
+  // sinks, exchanges) go to; empty (the default): every sink.
+  std::vector<std::string> sinks;
   std::string location;                 // file:line:column of the site entry, for messages
 };
 
@@ -225,7 +260,23 @@ struct CrawlerConfig {
   std::vector<std::pair<std::string, std::string>> headers;  // headers: default extra request headers
   ProxyOptions proxy;               // proxy: default of every site (default none)
   std::string log_level = "info";   // log_level: trace, debug, info, warn, error
-  std::string output_jsonl = "out/articles.jsonl";  // output.jsonl: the articles file
+  // output.sinks (and output.jsonl, the shorthand for one jsonl sink named
+  // "jsonl"); none configured: a jsonl sink at out/articles.jsonl.
+  std::vector<SinkConfig> sinks;
+  // output.flush_interval: articles are handed to the sinks at once but
+  // flushed (written out, committed) and then recorded as emitted in the
+  // crawl state in batches, at most this far apart (and sooner when 512 are
+  // pending or the crawl goes idle).
+  Millis flush_interval{500};
+  // progress_interval: off a terminal, a summary line (pages/s, queued, in
+  // flight, errors, articles) this often; 0: none. On a terminal the line
+  // is live instead.
+  Millis progress_interval{30'000};
+  // metrics.listen: "127.0.0.1:PORT" (loopback only) where `serve` (and
+  // `run` with metrics.in_run or --metrics) serves /metrics, /healthz and a
+  // status page; empty (the default): no endpoint.
+  std::string metrics_listen;
+  bool metrics_in_run = false;  // metrics.in_run: serve the endpoint during `run` too
   // state_dir: where the crawl keeps what it knows between runs (per-URL
   // validators for conditional GET, last outcomes, content hashes) in a
   // SQLite database; empty (the default): nothing is kept after the run.

@@ -48,6 +48,9 @@ struct SiteSummary {
 
   int64_t Outcome(OutcomeKind kind) const { return outcomes[static_cast<int>(kind)]; }
   int64_t OutcomesTotal() const;
+  // URLs whose outcome is a failure: not fetched, not_modified, or one of
+  // the skips (out of scope, over budget, robots.txt, duplicate, seen before).
+  int64_t Errors() const;
   // Adds every counter of `more` (not name, started or error).
   void Add(const SiteSummary& more);
 };
@@ -56,7 +59,11 @@ struct CrawlSummary {
   std::vector<SiteSummary> sites;
   int64_t elapsed_ms = 0;
   bool interrupted = false;
-  std::string output_path;
+  std::string output_path;  // the file of the first article sink
+  struct Output {
+    std::string name, kind, path;  // a sink: its name, type and file (or directory)
+  };
+  std::vector<Output> outputs;  // every sink, in config order
 
   SiteSummary Total() const;
   // Per plugin: pages it failed on (exceptions, errors, overrun budgets),

@@ -49,6 +49,38 @@ struct FetchSettings {
   // host is resolved like a target's (network.resolve pins, then DNS); the
   // targets are resolved by the proxy.
   ProxyOptions proxy;
+  // Keep every request and response as on the wire in
+  // FetchResult::exchanges (for WARC output). Default false: nothing is
+  // copied, the fetch costs what it always did.
+  bool record_exchanges = false;
+};
+
+// One request and its response as on the wire, for archiving (WARC). Kept
+// for every hop whose response head arrived: redirects followed inside one
+// fetch, a 304 and an error status alike. A hop without a response head
+// (refused, timed out before it, a stale pooled connection retried) has
+// nothing to archive and is not kept. Immutable once in a FetchResult.
+struct HttpExchange {
+  std::string target_uri;  // the URL requested by this hop
+  // The server's IP address (no port, IPv6 without brackets) the response
+  // came from. "" through a proxy: the connection's peer is the proxy, the
+  // origin's address is not known to us.
+  std::string ip_address;
+  int64_t request_time_ms = 0;  // Unix time in ms when the request began to be written (WARC-Date)
+  std::string request;          // the request bytes exactly as written: head (and body, if any)
+  // The status line and header fields exactly as received, each line with
+  // its terminator, and the blank line that ends the head.
+  std::string response_head;
+  // The body as the server sent it, with the transfer coding (chunked)
+  // removed but the content coding (gzip, br, ...) kept: the compressed
+  // bytes for a compressed response. At most max_body bytes.
+  std::string response_payload;
+  // The payload is not the whole body: the fetch stopped reading it (over
+  // max_body, a timeout, the connection lost, an undecodable body, or a
+  // redirect's body left unread). truncated_reason then says why, as the
+  // WARC-Truncated values: "length", "time", "disconnect", "unspecified".
+  bool truncated = false;
+  std::string truncated_reason;
 };
 
 // The validators of a copy of a page we already have (RFC 9110 8.8): a
@@ -85,6 +117,10 @@ struct FetchResult {
   // is then kFetched and status the 3xx. Empty otherwise.
   std::string redirect_location;
   FetchTimings timings;
+  // With FetchSettings::record_exchanges: every hop of this fetch that got
+  // a response head, in the order sent (redirects followed inside the call
+  // first). Empty otherwise.
+  std::vector<std::shared_ptr<const HttpExchange>> exchanges;
 
   bool ok() const { return kind == OutcomeKind::kFetched && redirect_location.empty(); }
   bool is_redirect() const { return !redirect_location.empty(); }

@@ -476,6 +476,106 @@ class Loader {
 
   using FieldList = std::vector<std::pair<std::string, std::function<void(const YAML::Node&, const std::string&)>>>;
 
+  // `output:` the sinks (the `jsonl` shorthand and the `sinks` list) and the
+  // flush interval. Sink names and paths are unique: two sinks appending to
+  // one file would interleave their records.
+  void ReadOutput(const YAML::Node& node, const std::string& path, CrawlerConfig& crawler) const {
+    auto add = [&](SinkConfig sink, const YAML::Node& at) {
+      for (const auto& other : crawler.sinks) {
+        if (other.name == sink.name)
+          Fail(at.Mark(), "'" + path + "': two sinks are named '" + sink.name + "' (the other at " + other.location +
+                              "); give one a `name`");
+        if (other.path == sink.path)
+          Fail(at.Mark(), "'" + path + "': sinks '" + other.name + "' and '" + sink.name + "' both write " + sink.path);
+      }
+      crawler.sinks.push_back(std::move(sink));
+    };
+    ReadMap(node, path,
+            {{"jsonl", [&](const YAML::Node& n, const std::string& k) {
+                SinkConfig sink;
+                sink.name = "jsonl";
+                sink.path = String(n, k);
+                if (sink.path.empty()) Fail(n.Mark(), "'" + k + "' must not be empty");
+                sink.location = Where(n.Mark());
+                add(std::move(sink), n);
+              }},
+             {"flush_interval", [&](const YAML::Node& n, const std::string& k) {
+                crawler.flush_interval = Duration(n, k);
+                if (crawler.flush_interval > Millis(60'000)) Fail(n.Mark(), "'" + k + "' must be at most 60s");
+              }},
+             {"sinks", [&](const YAML::Node& n, const std::string& k) {
+                if (!n.IsSequence()) Fail(n.Mark(), "'" + k + "' must be a list of sinks ({type: jsonl, path: ...})");
+                for (size_t i = 0; i < n.size(); ++i) add(ReadSink(n[i], k + "[" + std::to_string(i) + "]"), n[i]);
+              }}});
+  }
+
+  SinkConfig ReadSink(const YAML::Node& node, const std::string& path) const {
+    SinkConfig sink;
+    sink.location = Where(node.Mark());
+    std::optional<std::string> type;
+    std::optional<bool> gzip;
+    std::vector<std::pair<std::string, YAML::Mark>> jsonl_only;
+    ReadMap(node, path,
+            {{"name", [&](const YAML::Node& n, const std::string& k) {
+                sink.name = String(n, k);
+                if (sink.name.empty() || sink.name.find_first_of(" \t,:/") != std::string::npos)
+                  Fail(n.Mark(), "'" + k + "' must be a word (no spaces, commas, colons or slashes)");
+              }},
+             {"type", [&](const YAML::Node& n, const std::string& k) {
+                type = String(n, k);
+                if (*type == "jsonl") sink.kind = SinkKind::kJsonl;
+                else if (*type == "warc") sink.kind = SinkKind::kWarc;
+                else if (*type == "sqlite") sink.kind = SinkKind::kSqlite;
+                else Fail(n.Mark(), "'" + k + "' must be jsonl, warc or sqlite; got " + Echo(n, *type));
+              }},
+             {"path", [&](const YAML::Node& n, const std::string& k) {
+                sink.path = String(n, k);
+                if (sink.path.empty()) Fail(n.Mark(), "'" + k + "' must not be empty");
+              }},
+             {"rotate_size", [&](const YAML::Node& n, const std::string& k) {
+                sink.rotate_size = Bytes(n, k);
+                if (sink.rotate_size > 0 && sink.rotate_size < 4096) Fail(n.Mark(), "'" + k + "' must be at least 4KiB (or 0: none)");
+              }},
+             {"rotate_every", [&](const YAML::Node& n, const std::string& k) {
+                sink.rotate_every = Duration(n, k);
+                if (sink.rotate_every > Millis(0) && sink.rotate_every < Millis(1000)) Fail(n.Mark(), "'" + k + "' must be at least 1s (or 0: none)");
+                jsonl_only.emplace_back(k, n.Mark());
+              }},
+             {"gzip", [&](const YAML::Node& n, const std::string& k) { gzip = Bool(n, k); }}},
+            {"type", "path"});
+    if (sink.name.empty()) sink.name = *type;
+    if (sink.kind == SinkKind::kSqlite && (gzip || sink.rotate_size > 0))
+      Fail(node.Mark(), "'" + path + "': a sqlite sink has no gzip or rotate_size");
+    if (sink.kind != SinkKind::kJsonl)
+      for (const auto& [key, mark] : jsonl_only) Fail(mark, "'" + key + "' is for jsonl sinks only");
+    if (sink.kind == SinkKind::kWarc) {
+      sink.gzip = gzip.value_or(true);
+      if (sink.rotate_size == 0) sink.rotate_size = uint64_t{1} << 30;
+    } else {
+      sink.gzip = gzip.value_or(false);
+    }
+    return sink;
+  }
+
+  // Empty when `listen` is "host:port" on a loopback address (the endpoint
+  // tells anyone who can reach it what the crawl does; it is not for the
+  // network), else why not.
+  static std::string LoopbackListenProblem(const std::string& listen) {
+    const size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return "must be host:port (e.g. 127.0.0.1:9464)";
+    std::string host = listen.substr(0, colon);
+    const std::string port = listen.substr(colon + 1);
+    int value = -1;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value < 0 || value > 65535)
+      return "the port must be a number from 0 to 65535";
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host == "localhost" || host == "::1") return "";
+    in_addr v4{};
+    if (inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127) return "";
+    return "the metrics endpoint listens on loopback only (127.0.0.1, ::1 or localhost)";
+  }
+
   void AddLimitFields(FieldList& fields, FetchLimits& limits) const {
     // A zero timeout would fail every request at once, so it is refused
     // rather than read as "no limit".
@@ -519,6 +619,9 @@ class Loader {
         {"user_agent", [&](const YAML::Node& n, const std::string& k) { config.crawler.user_agent = String(n, k); }},
         {"headers", [&](const YAML::Node& n, const std::string& k) { ReadHeaders(n, k, config.crawler.headers); }},
         {"proxy", [&](const YAML::Node& n, const std::string& k) { config.crawler.proxy = Proxy(n, k); }},
+        {"progress_interval", [&](const YAML::Node& n, const std::string& k) {
+           config.crawler.progress_interval = Duration(n, k);
+         }},
         {"log_level", [&](const YAML::Node& n, const std::string& k) {
            const std::string level = String(n, k);
            static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
@@ -586,13 +689,28 @@ class Loader {
              {"url_normalization", [&](const YAML::Node& n, const std::string& k) {
                 ReadUrlNormalization(n, k, url_normalization);
               }},
-             {"output", [&](const YAML::Node& n, const std::string& k) {
-                ReadMap(n, k, {{"jsonl", [&](const YAML::Node& m, const std::string& mk) { config.crawler.output_jsonl = String(m, mk); }}});
+             {"output", [&](const YAML::Node& n, const std::string& k) { ReadOutput(n, k, config.crawler); }},
+             {"metrics", [&](const YAML::Node& n, const std::string& k) {
+                ReadMap(n, k, {{"listen", [&](const YAML::Node& m, const std::string& mk) {
+                                  config.crawler.metrics_listen = String(m, mk);
+                                  if (std::string why = LoopbackListenProblem(config.crawler.metrics_listen); !why.empty())
+                                    Fail(m.Mark(), "'" + mk + "' " + Echo(m, config.crawler.metrics_listen) + ": " + why);
+                                }},
+                               {"in_run", [&](const YAML::Node& m, const std::string& mk) {
+                                  config.crawler.metrics_in_run = Bool(m, mk);
+                                }}});
               }},
              // Read below, once the crawler-wide defaults they inherit are known.
              {"sites", [](const YAML::Node&, const std::string&) {}}},
             {"sites"});
 
+    if (config.crawler.sinks.empty()) {
+      SinkConfig fallback;
+      fallback.name = "jsonl";
+      fallback.path = "out/articles.jsonl";
+      fallback.location = file_;
+      config.crawler.sinks.push_back(std::move(fallback));
+    }
     const YAML::Node sites = root["sites"];
     if (!sites.IsSequence() || sites.size() == 0) Fail(sites.Mark(), "'sites' must be a non-empty list");
     std::set<std::string> names;
@@ -641,6 +759,18 @@ class Loader {
              ReadUrlNormalization(n, k, site.url_normalization);
            }},
           {"tls", [&](const YAML::Node& n, const std::string& k) { ReadTls(n, k, site.tls, true); }},
+          {"sinks", [&](const YAML::Node& n, const std::string& k) {
+             site.sinks = StringList(n, k);
+             for (size_t s = 0; s < site.sinks.size(); ++s) {
+               const auto& sinks = config.crawler.sinks;
+               if (std::none_of(sinks.begin(), sinks.end(), [&](const SinkConfig& c) { return c.name == site.sinks[s]; })) {
+                 std::string known;
+                 for (const auto& c : sinks) known += (known.empty() ? "" : ", ") + c.name;
+                 Fail((n.IsSequence() ? n[s] : n).Mark(),
+                      "'" + k + "': no sink named '" + site.sinks[s] + "' (output.sinks has: " + known + ")");
+               }
+             }
+           }},
       };
       AddLimitFields(fields, site.limits);
       ReadMap(site_node, path, fields, {"name", "plugin", "start_urls"});
@@ -670,6 +800,15 @@ class Loader {
 };
 
 }  // namespace
+
+std::string_view SinkKindName(SinkKind kind) {
+  switch (kind) {
+    case SinkKind::kJsonl: return "jsonl";
+    case SinkKind::kWarc: return "warc";
+    case SinkKind::kSqlite: return "sqlite";
+  }
+  return "?";
+}
 
 Result<Config> LoadConfigString(const std::string& text, const std::string& name) {
   Loader loader(name);

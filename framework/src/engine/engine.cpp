@@ -29,6 +29,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -47,6 +48,11 @@
 #include "state/state_store.h"
 #include "newshound/sink.h"
 #include "newshound/url.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_server.h"
+#include "newshound/log.h"
+#include "sink/jsonl_sink.h"
+#include "sink/sink.h"
 
 namespace newshound {
 namespace {
@@ -166,6 +172,7 @@ struct Completion {
   std::optional<discovery::DiscoveryResult> discovery;  // set when it was a sitemap or feed (no plugin then)
   std::string charset;
   std::string content_sha256;
+  uint64_t body_bytes = 0;  // of the response body as decoded, before the parse took it
 };
 
 class Crawl {
@@ -174,10 +181,14 @@ class Crawl {
   // otherwise once. `shared_state`: the crawl state to use (kept by the
   // caller across crawls, as `serve` does across reloads); null: this crawl
   // opens crawler.state_dir itself.
-  Crawl(const Config& config, const RunOptions& options, bool serve = false, state::StateStore* shared_state = nullptr)
+  // `metrics`: where the crawl's figures go (kept by the caller, so that a
+  // serve's figures count across reloads).
+  Crawl(const Config& config, const RunOptions& options, metrics::Registry& metrics, bool serve = false,
+        state::StateStore* shared_state = nullptr)
       : config_(config),
         options_(options),
         serve_(serve),
+        metrics_(metrics),
         shared_state_(shared_state),
         strand_(asio::make_strand(io_)),
         wake_(strand_),
@@ -206,12 +217,7 @@ class Crawl {
     for (const auto& refused : registry_->report().refused)
       spdlog::warn("plugin refused: {}: {}", refused.path, refused.reason);
 
-    auto writer = JsonlWriter::Open(config_.crawler.output_jsonl);
-    if (!writer.ok()) return writer.status().WithContext("output.jsonl");
-    writer_ = std::move(*writer);
-    if (writer_->repaired_bytes() > 0)
-      spdlog::warn("{}: cut off a partial last line of {} bytes left by an earlier crash", writer_->path(),
-                   writer_->repaired_bytes());
+    if (Status status = OpenSinks(); !status.ok()) return status;
 
     if (shared_state_ != nullptr) {
       state_ = shared_state_;
@@ -250,7 +256,9 @@ class Crawl {
       boost::system::error_code ignored;
       signals.cancel(ignored);
       shutdown_timer_.cancel();
+      progress_timer_.cancel();
     });
+    asio::co_spawn(strand_, Progress(), asio::detached);
 
     const int threads = EffectiveThreads(config_.crawler.threads);
     std::vector<std::thread> pool;
@@ -259,17 +267,28 @@ class Crawl {
     for (auto& thread : pool) thread.join();
     if (overrunning_plugin_calls_ == 0) parse_pool_->join();
     sink_thread_.join();
-    if (!output_failed_) {
-      if (Status status = writer_->Sync(); !status.ok()) return status;
+    if (!output_failed_ && !state_failed_) {
+      if (FlushSinks()) {
+        for (auto& sink : sinks_)
+          if (Status status = sink->Sync(); !status.ok()) OutputFailed(*sink, status);
+      }
     }
     // A run still open here was stopped (signal, reload, output failure): it
     // stays open in the state, and the next start resumes it from its
-    // persisted frontier.
-    if (Status status = state_->Commit(); !status.ok()) return status;
+    // persisted frontier. After an output failure the state stays as it was
+    // at the last flush that worked: what came after is done again.
+    if (output_failed_) {
+      state_->Rollback();
+    } else if (Status status = state_->Commit(); !status.ok()) {
+      return status;
+    }
 
     CrawlSummary summary;
     summary.interrupted = interrupted_;
-    summary.output_path = writer_->path();
+    for (const auto& sink : sinks_) {
+      summary.outputs.push_back({sink->name(), std::string(SinkKindName(sink->kind())), sink->path()});
+      if (summary.output_path.empty() && sink->takes_articles()) summary.output_path = sink->path();
+    }
     for (const Site& site : sites_) summary.sites.push_back(site.summary);
     summary.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     return summary;
@@ -285,6 +304,9 @@ class Crawl {
     std::unique_ptr<policy::RetryPolicy> retry;
     SiteSummary summary;
     int64_t fetches_started = 0;  // URLs given their first attempt (retries are not counted again)
+    std::vector<sink::Sink*> article_sinks;   // of sinks_, those this site's articles go to
+    std::vector<sink::Sink*> exchange_sinks;  // of sinks_, those this site's requests and responses go to
+    int64_t unflushed_articles = 0;           // written to the sinks, not flushed yet
     int64_t run = 0;              // this run's number in the crawl state
     bool active = false;          // a run is in progress
     int64_t run_started_ms = 0;   // Unix time the current (or last) run started
@@ -332,7 +354,15 @@ class Crawl {
       site.config = &cfg;
       site.summary.name = cfg.name;
       site.summary.plugin = cfg.plugin;
+      metrics_.AddSite(cfg.name);
       site.fetch = FetchSettingsFor(config_, cfg);
+      for (auto& sink : sinks_) {
+        const auto& names = cfg.sinks;
+        if (!names.empty() && std::find(names.begin(), names.end(), sink->name()) == names.end()) continue;
+        if (sink->takes_articles()) site.article_sinks.push_back(sink.get());
+        if (sink->takes_exchanges()) site.exchange_sinks.push_back(sink.get());
+      }
+      site.fetch.record_exchanges = !site.exchange_sinks.empty();
       site.robots_fetch = site.fetch;
       site.robots_fetch.limits.max_redirects = 5;
       site.retry = std::make_unique<policy::RetryPolicy>(cfg.retries, std::random_device{}());
@@ -390,6 +420,8 @@ class Crawl {
     site.run_started_ms = run->started_at_ms;
     site.at_run_start = site.summary;
     site.next_start.reset();
+    metrics_.RunStarted(cfg.name, site.run, site.run_started_ms);
+    metrics_.SetNextRun(cfg.name, std::nullopt);
     if (serve_) spdlog::info("site {}: run {} starts", cfg.name, site.run);
     if (run->resumed && ResumeRun(site_index)) return;
     for (const auto& url : cfg.start_urls) Offer(site_index, url, 0, Priority::kHigh);
@@ -409,6 +441,8 @@ class Crawl {
     for (size_t i = 0; i < sites_.size(); ++i) {
       Site& site = sites_[i];
       if (!site.active || site.OpenUrls() > 0) continue;
+      // A run is finished with its articles flushed and counted.
+      if (site.unflushed_articles > 0 && !FlushSinks()) return;
       site.active = false;
       if (Status status = state_->FinishRun(site.config->name, site.run, UnixMs()); !status.ok()) {
         StateFailed(status);
@@ -420,6 +454,10 @@ class Crawl {
                    site.summary.pages_fetched - before.pages_fetched,
                    site.summary.Outcome(OutcomeKind::kNotModified) - before.Outcome(OutcomeKind::kNotModified),
                    site.summary.articles_written - before.articles_written);
+      // A run that fetched nothing at all (every request failed: the site
+      // was down) finished, but did not succeed.
+      metrics_.RunFinished(site.config->name, site.run, UnixMs(), site.summary.pages_fetched > before.pages_fetched);
+      metrics_.SetQueueDepth(site.config->name, 0);
       if (serve_) ScheduleNextRun(i, /*at_start=*/false);
     }
   }
@@ -454,6 +492,8 @@ class Crawl {
       return;
     }
     site.next_start = decision.at;
+    metrics_.SetNextRun(site.config->name,
+                        std::chrono::duration_cast<Millis>(decision.at.time_since_epoch()).count());
     const auto wait = std::chrono::duration_cast<Millis>(decision.at - now);
     spdlog::info("site {}: next run in {:.1f} s ({})", site.config->name,
                  static_cast<double>(std::max<int64_t>(0, wait.count())) / 1000.0, site.scheduler->schedule().text());
@@ -671,6 +711,63 @@ class Crawl {
     }
   }
 
+  // Strand, every second until the scheduler ends: the gauges of the
+  // metrics, and the progress report: on a terminal the live line under the
+  // log, otherwise a log line every crawler.progress_interval.
+  asio::awaitable<void> Progress() {
+    const bool live = ProgressLineAvailable();
+    const Millis every = config_.crawler.progress_interval;
+    auto last_report = Clock::now();
+    int64_t pages_at_last_report = TotalPages();
+    while (!scheduler_done_) {
+      progress_timer_.expires_after(std::chrono::seconds(1));
+      co_await progress_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (scheduler_done_) break;
+      UpdateGauges();
+      const auto now = Clock::now();
+      if (!live && (every <= Millis(0) || now - last_report < every)) continue;
+      const double seconds = std::chrono::duration<double>(now - last_report).count();
+      const int64_t pages = TotalPages();
+      const std::string line = ProgressText(pages, seconds > 0 ? static_cast<double>(pages - pages_at_last_report) / seconds : 0);
+      last_report = now;
+      pages_at_last_report = pages;
+      if (live) {
+        SetProgressLine(line);
+      } else {
+        spdlog::info("progress: {}", line);
+      }
+    }
+    if (live) SetProgressLine("");
+  }
+
+  int64_t TotalPages() const {
+    int64_t pages = 0;
+    for (const Site& site : sites_) pages += site.summary.pages_fetched;
+    return pages;
+  }
+
+  // "1234 pages (56.7/s), 345 queued, 12 in flight, 3 errors, 456 articles"
+  std::string ProgressText(int64_t pages, double rate) const {
+    int64_t errors = 0, articles = 0;
+    for (const Site& site : sites_) {
+      errors += site.summary.Errors();
+      articles += site.summary.articles_written;
+    }
+    const size_t queued = frontier_.queued() + items_waiting_for_dns_;
+    char text[256];
+    std::snprintf(text, sizeof(text), "%lld pages (%.1f/s), %zu queued, %d in flight, %lld errors, %lld articles",
+                  static_cast<long long>(pages), rate, queued, in_flight_.load(), static_cast<long long>(errors),
+                  static_cast<long long>(articles));
+    return text;
+  }
+
+  // The metrics that are levels rather than events.
+  void UpdateGauges() {
+    metrics_.SetInFlight(in_flight_.load());
+    for (const Site& site : sites_)
+      if (site.active) metrics_.SetQueueDepth(site.config->name, site.OpenUrls());
+  }
+
   asio::awaitable<void> Schedule() {
     constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
     const int max_in_flight = config_.crawler.max_in_flight;
@@ -690,6 +787,8 @@ class Crawl {
           ++site.fetches_started;
         }
         frontier_.Started(item->host_key, now);
+        if (item->politeness_wait > Clock::duration::zero())
+          metrics_.PolitenessWait(site.config->name, std::chrono::duration<double>(item->politeness_wait).count());
         ++in_flight_;
         Validators validators = StoredValidators(site, item->fetch_url());
         asio::co_spawn(asio::make_strand(io_), Work(std::move(*item), /*robots=*/false, std::move(validators)),
@@ -721,6 +820,9 @@ class Crawl {
         const auto wait = std::max(*next_run - std::chrono::system_clock::now(), std::chrono::system_clock::duration(0));
         next = std::min(*next, Clock::now() + std::chrono::duration_cast<Clock::duration>(wait));
       }
+      // Articles waiting for their flush are flushed on time even when
+      // nothing else happens.
+      if (SinksDirty()) next = std::min(*next, last_flush_ + config_.crawler.flush_interval);
       wake_.expires_at(*next);
       co_await wake_.async_wait(kTuple);  // cancelled when a request ends or work arrives
     }
@@ -789,6 +891,7 @@ class Crawl {
       if (robots) {
         // robots.txt follows its own redirects (RFC 9309 2.3.1.2).
         done.fetch = co_await fetcher_.Fetch(item.url, site.robots_fetch);
+        done.body_bytes = done.fetch.body.size();
       } else {
         // A redirect comes back to the strand (Apply), which queues the next
         // hop through scope, politeness and robots.txt.
@@ -797,6 +900,7 @@ class Crawl {
         request.validators = std::move(validators);
         done.fetch = co_await fetcher_.Fetch(item.fetch_url(), site.fetch, request);
       }
+      done.body_bytes = done.fetch.body.size();
       if (!robots && done.fetch.ok() && MayBeDiscoveryDocument(done.fetch)) co_await Discover(site, done);
       if (!robots && done.fetch.ok() && !done.discovery && IsParseable(done.fetch.Header("Content-Type"))) {
         co_await Parse(site, done);
@@ -811,6 +915,12 @@ class Crawl {
       --in_flight_;
       frontier_.Finished(done.item.host_key);
       wake_.cancel();
+      WriteExchanges(sites_[done.item.site], done.fetch);
+      // Labelled by host name (the politeness key may be a domain or an address).
+      const auto fetched = ParseHttpUrl(done.item.fetch_url());
+      metrics_.RequestDone(sites_[done.item.site].config->name, done.fetch.status,
+                           fetched.ok() ? fetched->host : done.item.host_key, done.body_bytes,
+                           static_cast<double>(std::max<int64_t>(done.fetch.timings.total_ms, 0)) / 1000.0);
       if (done.robots) {
         ApplyRobots(std::move(done));
       } else {
@@ -1038,6 +1148,7 @@ class Crawl {
       auto delay = stopping_ ? std::nullopt : site.retry->NextDelay(fetch.kind, fetch.status, done.item.attempts, retry_after);
       if (delay) {
         ++site.summary.retries;
+        metrics_.Retry(site.config->name);
         spdlog::info("retry {} of {} in {} ms: {}", done.item.attempts, url, delay->count(), detail);
         frontier_.PushDelayed(std::move(done.item), now + *delay);
         return;
@@ -1058,6 +1169,7 @@ class Crawl {
     }
     if (!done.analysis->ok()) {
       if (done.plugin_timed_out) ++site.summary.plugin_timeouts;
+      metrics_.PluginError(site.config->name);
       Record(site, url, OutcomeKind::kPluginError, done.analysis->status().message());
       Remember(site, done, OutcomeKind::kPluginError, "", {});
       return;
@@ -1247,39 +1359,127 @@ class Crawl {
     meta.status = done.fetch.status;
     meta.charset = done.charset;
     meta.content_sha256 = done.content_sha256;
-    // One write(2) into the page cache, on the strand, so that the state
-    // never records an article before its line exists; the fdatasync that
-    // makes it survive a power loss runs on the sink thread.
-    Status status = writer_->Append(ArticleToJson(article, &meta));
-    if (status.ok()) status = state_->MarkWritten(site.config->name, key, content_hash, UnixMs());
-    if (status.ok()) status = state_->SetOutputOffset(writer_->path(), writer_->size());
-    if (!status.ok()) {
-      // Losing output silently is worse than stopping: stop the crawl.
-      spdlog::critical("output failed, stopping the crawl: {}", status.message());
-      output_failed_ = status;
-      Stop();
+    const std::string json = ArticleToJson(article, &meta);
+    for (sink::Sink* sink : site.article_sinks) {
+      if (Status status = sink->WriteArticle(article, meta, json); !status.ok()) {
+        OutputFailed(*sink, status);
+        return false;
+      }
+    }
+    // Recorded as emitted in the open state transaction, which is committed
+    // only after every sink has flushed it (CommitState).
+    if (Status status = state_->MarkWritten(site.config->name, key, content_hash, UnixMs()); !status.ok()) {
+      StateFailed(status);
       return false;
     }
-    ++site.summary.articles_written;
-    if (++unsynced_ >= 64) {
+    ++site.unflushed_articles;
+    ++unflushed_articles_;
+    return true;
+  }
+
+  // Strand: the requests and responses of a fetch, to the site's warc sinks.
+  void WriteExchanges(Site& site, const FetchResult& fetch) {
+    if (output_failed_ || site.exchange_sinks.empty()) return;
+    for (const auto& exchange : fetch.exchanges) {
+      for (sink::Sink* sink : site.exchange_sinks) {
+        if (Status status = sink->WriteExchange(*exchange); !status.ok()) return OutputFailed(*sink, status);
+      }
+    }
+  }
+
+  bool SinksDirty() const {
+    return std::any_of(sinks_.begin(), sinks_.end(), [](const auto& sink) { return sink->dirty(); });
+  }
+
+  // Strand: every sink flushes what it was given; then the jsonl sinks'
+  // checkpoints go into the open state transaction, and the articles count
+  // as written. The sinks that take a repeat harmlessly (sqlite upserts,
+  // WARC records) flush first and the jsonl ones last: a record in a jsonl
+  // file is then in every sink of its site, so reading the jsonl files back
+  // after a crash (ReconcileOutput) finds all that any sink may hold twice.
+  bool FlushSinks() {
+    if (output_failed_) return false;
+    for (const bool jsonl_pass : {false, true}) {
+      for (auto& sink : sinks_) {
+        if ((sink->kind() == SinkKind::kJsonl) != jsonl_pass || !sink->dirty()) continue;
+        if (Status status = sink->Flush(); !status.ok()) {
+          OutputFailed(*sink, status);
+          return false;
+        }
+      }
+    }
+    for (sink::JsonlSink* sink : jsonl_sinks_) {
+      if (Status status = state_->SetOutputOffset(sink->path(), sink->size()); !status.ok()) {
+        StateFailed(status);
+        return false;
+      }
+    }
+    for (Site& site : sites_) {
+      site.summary.articles_written += site.unflushed_articles;
+      for (int64_t i = 0; i < site.unflushed_articles; ++i) metrics_.ArticleEmitted(site.config->name);
+      site.unflushed_articles = 0;
+    }
+    last_flush_ = Clock::now();
+    // fdatasync (against a power loss) off the strand, every 64 articles.
+    if ((unsynced_ += unflushed_articles_) >= 64) {
       unsynced_ = 0;
       asio::post(sink_thread_, [this] {
-        if (Status synced = writer_->Sync(); !synced.ok()) {
-          asio::post(strand_, [this, synced] {
-            spdlog::critical("output failed, stopping the crawl: {}", synced.message());
-            output_failed_ = synced;
-            Stop();
-          });
+        for (sink::JsonlSink* sink : jsonl_sinks_) {
+          if (Status synced = sink->Sync(); !synced.ok()) {
+            asio::post(strand_, [this, sink, synced] { OutputFailed(*sink, synced); });
+            return;
+          }
         }
       });
     }
+    unflushed_articles_ = 0;
     return true;
+  }
+
+  // Strand: a sink failed. Losing output silently is worse than stopping:
+  // the crawl stops, and nothing after the last flush that worked is
+  // committed to the state, so its URLs are fetched again on resume.
+  void OutputFailed(const sink::Sink& sink, const Status& status) {
+    if (output_failed_) return;
+    output_failed_ = Status(status.code(), sink.Label() + ": " + status.message());
+    spdlog::critical("output failed, stopping the crawl: {}", output_failed_->message());
+    state_->Rollback();
+    Stop();
+  }
+
+  // Opens output.sinks, in their order.
+  Status OpenSinks() {
+    for (const SinkConfig& config : config_.crawler.sinks) {
+      auto opened = sink::OpenSink(config);
+      if (!opened.ok())
+        return Status(opened.status().code(), "sink '" + config.name + "' (" + std::string(SinkKindName(config.kind)) +
+                                                  ", " + config.location + "): " + opened.status().message());
+      if (config.kind == SinkKind::kJsonl) {
+        auto* jsonl = static_cast<sink::JsonlSink*>(opened->get());
+        jsonl_sinks_.push_back(jsonl);
+        if (jsonl->repaired_bytes() > 0)
+          spdlog::warn("{}: cut off {} bytes of a partial last record left by an earlier crash", jsonl->path(),
+                       jsonl->repaired_bytes());
+      }
+      spdlog::info("{} writes {}", (*opened)->Label(), (*opened)->path());
+      sinks_.push_back(std::move(*opened));
+    }
+    return Status::Ok();
   }
 
   // Strand: ends the transaction of what the strand just did. A state that
   // cannot be written stops the crawl: going on would fetch what could not
   // be recorded.
+  //
+  // While articles wait for their flush, the transaction stays open: it is
+  // committed with them, after the flush, at most flush_interval later (or
+  // when 512 are pending). After an output failure nothing is committed.
   void CommitState() {
+    if (output_failed_) return;
+    if (SinksDirty()) {
+      const bool due = unflushed_articles_ >= 512 || Clock::now() - last_flush_ >= config_.crawler.flush_interval;
+      if (!due || !FlushSinks()) return;
+    }
     if (Status status = state_->Commit(); !status.ok()) StateFailed(status);
   }
 
@@ -1290,47 +1490,101 @@ class Crawl {
     Stop();
   }
 
-  // Before the first fetch: records that reached the output after the last
-  // commit of the state (a crash between the two) are taken into the state,
-  // so they are never written again.
+  // Before the first fetch: records that reached the jsonl sinks after the
+  // last commit of the state (killed between a flush and its commit) are
+  // taken into the state, so they are never written again; one that only
+  // some of its site's jsonl sinks got (killed between their flushes) is
+  // copied into the others first.
   Status ReconcileOutput() {
-    auto offset = state_->OutputOffset(writer_->path());
-    if (!offset.ok()) return offset.status();
-    const uint64_t size = writer_->size();
-    if (*offset > size) {
-      spdlog::warn("{} is shorter ({} bytes) than the crawl state recorded ({} bytes): truncated or replaced? "
-                   "Accounting from its end",
-                   writer_->path(), size, *offset);
-    } else if (*offset < size) {
-      auto lines = writer_->ReadFrom(*offset);
-      if (!lines.ok()) return lines.status();
-      int64_t taken = 0;
-      for (const auto& line : *lines) {
-        boost::system::error_code ec;
-        const boost::json::value record = boost::json::parse(line, ec);
-        if (ec || !record.is_object()) continue;  // not ours: the writer only appends whole records
-        const auto& object = record.as_object();
-        auto field = [&object](const char* name) -> std::optional<std::string> {
-          const auto* value = object.if_contains(name);
-          if (value == nullptr || !value->is_string()) return std::nullopt;
-          return std::string(value->as_string());
-        };
-        const auto site = field("site");
-        const auto canonical = field("canonical_url");
-        const auto url = field("url");
-        if (!site || (!canonical && !url)) continue;
-        const std::string key = ArticleKey(canonical ? &*canonical : nullptr, url ? *url : "");
-        const auto title = field("title");
-        const auto body = field("body");
-        const std::string hash = ArticleContentHash(title ? &*title : nullptr, body ? &*body : nullptr);
-        if (Status status = state_->MarkWritten(*site, key, hash, UnixMs()); !status.ok()) return status;
-        ++taken;
+    struct Found {
+      std::string line, site, key, hash;
+      std::vector<bool> held;  // by jsonl sink
+    };
+    std::vector<Found> found;
+    std::map<std::pair<std::string, std::string>, size_t> index;  // (site, key) -> found
+    for (size_t i = 0; i < jsonl_sinks_.size(); ++i) {
+      sink::JsonlSink& sink = *jsonl_sinks_[i];
+      auto files = sink.Files();
+      if (!files.ok()) return files.status();
+      // The newest file the state has a checkpoint for, from there on; all
+      // of them when it knows none (a first run, or a state started anew).
+      size_t first = 0;
+      std::optional<uint64_t> checkpoint;
+      for (size_t f = files->size(); f-- > 0;) {
+        auto known = state_->KnownOutputOffset((*files)[f]);
+        if (!known.ok()) return known.status();
+        if (*known) {
+          first = f;
+          checkpoint = **known;
+          break;
+        }
       }
-      if (taken > 0)
-        spdlog::info("{}: {} record(s) written just before the last run ended are now known to the crawl state",
-                     writer_->path(), taken);
+      if (!checkpoint && files->size() == 1) {
+        // Earlier versions kept the offset of the one file under its path as configured.
+        auto legacy = state_->OutputOffset(files->front());
+        if (!legacy.ok()) return legacy.status();
+        checkpoint = *legacy;
+      }
+      for (size_t f = first; f < files->size(); ++f) {
+        const std::string& file = (*files)[f];
+        uint64_t offset = f == first && checkpoint ? *checkpoint : 0;
+        const uint64_t size = file == sink.path() ? sink.size() : std::filesystem::file_size(file);
+        if (offset > size) {
+          spdlog::warn("{} is shorter ({} bytes) than the crawl state recorded ({} bytes): truncated or replaced? "
+                       "Accounting from its end",
+                       file, size, offset);
+          continue;
+        }
+        if (offset == size) continue;
+        auto lines = sink.ReadLines(file, offset);
+        if (!lines.ok()) return lines.status();
+        for (auto& line : *lines) {
+          boost::system::error_code ec;
+          const boost::json::value record = boost::json::parse(line, ec);
+          if (ec || !record.is_object()) continue;  // not ours: the sink only writes whole records
+          const auto& object = record.as_object();
+          auto field = [&object](const char* name) -> std::optional<std::string> {
+            const auto* value = object.if_contains(name);
+            if (value == nullptr || !value->is_string()) return std::nullopt;
+            return std::string(value->as_string());
+          };
+          const auto site = field("site");
+          const auto canonical = field("canonical_url");
+          const auto url = field("url");
+          if (!site || (!canonical && !url)) continue;
+          std::string key = ArticleKey(canonical ? &*canonical : nullptr, url ? *url : "");
+          auto [at, fresh] = index.emplace(std::make_pair(*site, key), found.size());
+          if (fresh) {
+            const auto title = field("title");
+            const auto body = field("body");
+            found.push_back({std::move(line), *site, std::move(key),
+                             ArticleContentHash(title ? &*title : nullptr, body ? &*body : nullptr),
+                             std::vector<bool>(jsonl_sinks_.size(), false)});
+          }
+          found[at->second].held[i] = true;
+        }
+      }
     }
-    if (Status status = state_->SetOutputOffset(writer_->path(), size); !status.ok()) return status;
+    int64_t copied = 0;
+    for (const Found& record : found) {
+      const auto site = std::find_if(config_.sites.begin(), config_.sites.end(),
+                                     [&](const SiteConfig& s) { return s.name == record.site; });
+      for (size_t i = 0; i < jsonl_sinks_.size() && site != config_.sites.end(); ++i) {
+        const auto& names = site->sinks;
+        const bool routed = names.empty() || std::find(names.begin(), names.end(), jsonl_sinks_[i]->name()) != names.end();
+        if (!routed || record.held[i]) continue;
+        if (Status status = jsonl_sinks_[i]->Append(record.line); !status.ok()) return status;
+        ++copied;
+      }
+      if (Status status = state_->MarkWritten(record.site, record.key, record.hash, UnixMs()); !status.ok()) return status;
+    }
+    for (sink::JsonlSink* sink : jsonl_sinks_) {
+      if (Status status = sink->Flush(); !status.ok()) return Status(status.code(), sink->Label() + ": " + status.message());
+      if (Status status = state_->SetOutputOffset(sink->path(), sink->size()); !status.ok()) return status;
+    }
+    if (!found.empty())
+      spdlog::info("{} record(s) written just before the last run ended are now known to the crawl state{}", found.size(),
+                   copied > 0 ? " (" + std::to_string(copied) + " copied into the jsonl sinks that missed them)" : "");
     return state_->Commit();
   }
 
@@ -1402,11 +1656,13 @@ class Crawl {
   const Config& config_;
   const RunOptions& options_;
   const bool serve_;
+  metrics::Registry& metrics_;
   state::StateStore* const shared_state_;
   asio::io_context io_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer wake_;
   asio::steady_timer shutdown_timer_{strand_};  // shutdown_timeout after the first SIGINT/SIGTERM
+  asio::steady_timer progress_timer_{strand_};  // the tick of Progress()
   std::unique_ptr<asio::thread_pool> parse_pool_;
   std::atomic<int> overrunning_plugin_calls_{0};  // abandoned calls that have not returned yet
   asio::thread_pool sink_thread_{1};
@@ -1419,11 +1675,13 @@ class Crawl {
   std::unordered_map<std::string, std::string> addresses_;  // host name -> "ip:..." key
   std::unordered_map<std::string, std::vector<CrawlItem>> waiting_for_dns_;
   size_t items_waiting_for_dns_ = 0;
-  std::unique_ptr<JsonlWriter> writer_;
+  std::vector<std::unique_ptr<sink::Sink>> sinks_;  // output.sinks, in order
+  std::vector<sink::JsonlSink*> jsonl_sinks_;        // those of sinks_ that are jsonl
+  int64_t unflushed_articles_ = 0;                   // strand: articles given to the sinks since the last flush
+  Clock::time_point last_flush_ = Clock::now();
   state::StateStore* state_ = nullptr;          // strand only: own_state_ or the caller's
   std::unique_ptr<state::StateStore> own_state_;
-  // Sink thread only: appends since the last fdatasync.
-  int unsynced_ = 0;  // strand: appends since the last fdatasync was asked for
+  int64_t unsynced_ = 0;  // strand: articles flushed since the last fdatasync was asked for
   std::atomic<int> in_flight_{0};  // changed on the strand; read by the signal handler's log line
   bool stopping_ = false;
   bool scheduler_done_ = false;  // strand: Schedule() has returned
@@ -1435,8 +1693,29 @@ class Crawl {
 
 }  // namespace
 
+namespace {
+
+// metrics.listen, when the command serves it: serve always, run with
+// metrics.in_run (or --metrics). Null when not asked for.
+Result<std::unique_ptr<metrics::MetricsServer>> StartMetrics(const Config& config, const metrics::Registry& registry,
+                                                             bool serve) {
+  const std::string& listen = config.crawler.metrics_listen;
+  if (listen.empty() || (!serve && !config.crawler.metrics_in_run)) return std::unique_ptr<metrics::MetricsServer>();
+  auto server = metrics::MetricsServer::Start(listen, registry);
+  if (!server.ok()) return Status(server.status().code(), "metrics.listen " + listen + ": " + server.status().message());
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  spdlog::info("metrics: http://{}:{}/metrics, status page http://{}:{}/", host, (*server)->port(), host,
+               (*server)->port());
+  return server;
+}
+
+}  // namespace
+
 Result<CrawlSummary> RunCrawl(const Config& config, const RunOptions& options) {
-  Crawl crawl(config, options);
+  metrics::Registry registry;
+  auto server = StartMetrics(config, registry, /*serve=*/false);
+  if (!server.ok()) return server.status();
+  Crawl crawl(config, options, registry);
   auto summary = crawl.Run();
   if (summary.ok() && crawl.output_failed()) return *crawl.output_failed();
   if (summary.ok() && crawl.state_failed()) return *crawl.state_failed();
@@ -1461,6 +1740,7 @@ void Accumulate(CrawlSummary& into, const CrawlSummary& more) {
   into.elapsed_ms += more.elapsed_ms;
   into.interrupted = more.interrupted;
   into.output_path = more.output_path;
+  into.outputs = more.outputs;
 }
 
 }  // namespace
@@ -1471,6 +1751,11 @@ Result<CrawlSummary> ServeCrawl(Config config, const RunOptions& options) {
   std::unique_ptr<state::StateStore> store;
   std::string store_dir;
   CrawlSummary total;
+  // One registry and one endpoint for the whole serve: a reload keeps the
+  // figures and the address (a changed metrics.listen takes a restart).
+  metrics::Registry registry;
+  auto server = StartMetrics(config, registry, /*serve=*/true);
+  if (!server.ok()) return server.status();
   for (;;) {
     if (!store || store_dir != config.crawler.state_dir) {
       store.reset();
@@ -1481,7 +1766,7 @@ Result<CrawlSummary> ServeCrawl(Config config, const RunOptions& options) {
     }
     std::optional<Config> next;
     {
-      Crawl crawl(config, options, /*serve=*/true, store.get());
+      Crawl crawl(config, options, registry, /*serve=*/true, store.get());
       auto summary = crawl.Run();
       if (!summary.ok()) return summary;
       if (crawl.output_failed()) return *crawl.output_failed();
@@ -1524,10 +1809,14 @@ std::vector<std::string> CheckConfig(const Config& config, const RunOptions& opt
       if (!ca) problems.push_back("site " + site.name + ": tls.ca_file " + site.tls.ca_file + " cannot be read");
     }
   }
-  const auto parent = std::filesystem::path(config.crawler.output_jsonl).parent_path();
-  std::error_code ec;
-  if (!parent.empty() && std::filesystem::exists(parent, ec) && !std::filesystem::is_directory(parent, ec))
-    problems.push_back("output.jsonl " + config.crawler.output_jsonl + ": " + parent.string() + " is not a directory");
+  for (const SinkConfig& sink : config.crawler.sinks) {
+    // A jsonl or sqlite path names a file (in a directory), a warc one a directory.
+    const std::filesystem::path path(sink.path);
+    const auto directory = sink.kind == SinkKind::kWarc ? path : path.parent_path();
+    std::error_code ec;
+    if (!directory.empty() && std::filesystem::exists(directory, ec) && !std::filesystem::is_directory(directory, ec))
+      problems.push_back("sink '" + sink.name + "' (" + sink.location + "): " + directory.string() + " is not a directory");
+  }
   return problems;
 }
 

@@ -15,6 +15,24 @@ int64_t SiteSummary::OutcomesTotal() const {
   return total;
 }
 
+namespace {
+
+// Outcomes that are neither a page nor a decision not to fetch one.
+bool IsError(OutcomeKind kind) {
+  return kind != OutcomeKind::kFetched && kind != OutcomeKind::kNotModified && kind != OutcomeKind::kOutOfScope &&
+         kind != OutcomeKind::kOverBudget && kind != OutcomeKind::kRobotsDisallowed && kind != OutcomeKind::kDuplicate &&
+         kind != OutcomeKind::kSeenBefore;
+}
+
+}  // namespace
+
+int64_t SiteSummary::Errors() const {
+  int64_t errors = 0;
+  for (int i = 0; i < kOutcomeKindCount; ++i)
+    if (IsError(static_cast<OutcomeKind>(i))) errors += outcomes[i];
+  return errors;
+}
+
 void SiteSummary::Add(const SiteSummary& more) {
   urls_accepted += more.urls_accepted;
   pages_fetched += more.pages_fetched;
@@ -56,10 +74,7 @@ std::string CrawlSummary::Line() const {
   int64_t error_count = 0;
   for (int i = 0; i < kOutcomeKindCount; ++i) {
     const auto kind = static_cast<OutcomeKind>(i);
-    if (kind == OutcomeKind::kFetched || kind == OutcomeKind::kNotModified || kind == OutcomeKind::kOutOfScope ||
-        kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kRobotsDisallowed || kind == OutcomeKind::kDuplicate ||
-        kind == OutcomeKind::kSeenBefore || total.outcomes[i] == 0)
-      continue;
+    if (!IsError(kind) || total.outcomes[i] == 0) continue;
     error_count += total.outcomes[i];
     errors += (errors.empty() ? "" : ", ") + std::string(OutcomeKindName(kind)) + " " + std::to_string(total.outcomes[i]);
   }
@@ -126,6 +141,10 @@ std::string CrawlSummary::ToJson() const {
   out["elapsed_ms"] = elapsed_ms;
   out["interrupted"] = interrupted;
   out["output"] = output_path;
+  boost::json::array outputs_json;
+  for (const auto& output : outputs)
+    outputs_json.push_back(boost::json::object{{"name", output.name}, {"type", output.kind}, {"path", output.path}});
+  out["outputs"] = std::move(outputs_json);
   return boost::json::serialize(out);
 }
 

@@ -61,14 +61,19 @@ std::optional<CrawlItem> Frontier::PopReady(Clock::time_point now) {
       host.active = false;
       continue;
     }
-    const bool ready = !host.blocked && host.in_flight < host.policy.max_in_flight && host.next_start <= now;
-    if (!ready) {
+    const bool free = !host.blocked && host.in_flight < host.policy.max_in_flight;
+    if (!free || host.next_start > now) {
+      if (free && !host.waiting_since) host.waiting_since = now;
       active_.push_back(std::move(key));
       continue;
     }
     auto& queue = !host.queues[0].empty() ? host.queues[0] : host.queues[1];
     CrawlItem item = std::move(queue.front());
     queue.pop_front();
+    if (host.waiting_since) {
+      item.politeness_wait = now - *host.waiting_since;
+      host.waiting_since.reset();
+    }
     --queued_;
     if (host.empty()) {
       host.active = false;

@@ -44,6 +44,10 @@ struct CrawlItem {
   // of its own through the frontier, so it waits for its host's politeness
   // and robots.txt like any other; the outcome is still recorded for `url`.
   std::vector<std::string> redirects;
+  // Set by PopReady: how long the item's host held it back for its delay
+  // alone (it had work queued, no request in flight over its cap, and was
+  // not blocked or paused), as seen by the PopReady calls; for metrics.
+  std::chrono::steady_clock::duration politeness_wait{};
 
   // The URL the next request of this item asks for.
   const std::string& fetch_url() const { return redirects.empty() ? url : redirects.back(); }
@@ -99,6 +103,9 @@ class Frontier {
     Clock::time_point next_start{};  // earliest start of the next request
     Clock::time_point last_start{};  // start of the latest request
     int in_flight = 0;
+    // When PopReady first found it with work, free, and held back only by
+    // next_start; reset when it gives an item.
+    std::optional<Clock::time_point> waiting_since;
     bool blocked = false;
     bool active = false;  // listed in active_
     bool empty() const { return queues[0].empty() && queues[1].empty(); }

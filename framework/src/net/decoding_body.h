@@ -9,7 +9,9 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/optional.hpp>
+#include <algorithm>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "decode/content_encoding.h"
@@ -24,6 +26,12 @@ namespace newshound::net {
 struct DecodingBody {
   struct value_type {
     decode::ContentDecoder* decoder = nullptr;
+    // Non-null: the body bytes as received (chunk framing already removed
+    // by the parser, content coding still on) are appended here too, up to
+    // raw_limit bytes, before the decoder sees them. For WARC records
+    // (FetchSettings::record_exchanges); null costs nothing.
+    std::string* raw = nullptr;
+    std::uint64_t raw_limit = 0;
   };
 
   class reader {
@@ -39,6 +47,10 @@ struct DecodingBody {
     std::size_t put(const ConstBufferSequence& buffers, boost::beast::error_code& ec) {
       std::size_t used = 0;
       for (const auto buffer : boost::beast::buffers_range_ref(buffers)) {
+        if (body_.raw != nullptr && body_.raw->size() < body_.raw_limit) {
+          const std::size_t room = static_cast<std::size_t>(body_.raw_limit - body_.raw->size());
+          body_.raw->append(static_cast<const char*>(buffer.data()), std::min(room, buffer.size()));
+        }
         if (body_.decoder == nullptr ||
             !body_.decoder->Feed(std::string_view(static_cast<const char*>(buffer.data()), buffer.size()))) {
           ec = boost::system::errc::make_error_code(boost::system::errc::bad_message);

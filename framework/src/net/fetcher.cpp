@@ -16,7 +16,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <sstream>
 
 #include "decode/content_encoding.h"
 #include "net/address_guard.h"
@@ -55,7 +57,58 @@ struct Exchange {
   std::string remote_address;
   bool reusable = false;  // complete response, keep-alive allowed, nothing left over: back to the pool
   bool stale = false;     // the connection was found closed before any of the response arrived
+  // With FetchSettings::record_exchanges, once the response head arrived:
+  // the hop as on the wire (target_uri is filled in by Fetch).
+  std::shared_ptr<HttpExchange> record;
 };
+
+// The read buffer of one exchange: a flat_buffer that, while `capture` is
+// set, also keeps every byte the parser consumes from it. During
+// async_read_header those are exactly the bytes of the response head as
+// received: Beast's parser takes the head only once all of it is in the
+// buffer, consumes it in one go, and stops there (eager is off). Null
+// capture: a plain flat_buffer.
+class CapturingBuffer {
+ public:
+  using const_buffers_type = beast::flat_buffer::const_buffers_type;
+  using mutable_buffers_type = beast::flat_buffer::mutable_buffers_type;
+
+  std::size_t size() const { return buffer_.size(); }
+  std::size_t max_size() const { return buffer_.max_size(); }
+  std::size_t capacity() const { return buffer_.capacity(); }
+  const_buffers_type data() const { return buffer_.data(); }
+  const_buffers_type cdata() const { return buffer_.cdata(); }
+  mutable_buffers_type prepare(std::size_t n) { return buffer_.prepare(n); }
+  void commit(std::size_t n) { buffer_.commit(n); }
+  void consume(std::size_t n) {
+    if (capture != nullptr) {
+      const auto data = buffer_.data();
+      capture->append(static_cast<const char*>(data.data()), std::min(n, data.size()));
+    }
+    buffer_.consume(n);
+  }
+  // Read sizes as Beast picks them for a flat_buffer itself.
+  friend std::size_t read_size_helper(CapturingBuffer& buffer, std::size_t max_size) {
+    return beast::read_size(buffer.buffer_, max_size);
+  }
+
+  std::string* capture = nullptr;
+
+ private:
+  beast::flat_buffer buffer_;
+};
+
+// "1.2.3.4" of "1.2.3.4:80", "::1" of "::1:80" (Connect writes IPv6
+// without brackets).
+std::string IpOf(const std::string& address_and_port) {
+  const size_t colon = address_and_port.rfind(':');
+  return colon == std::string::npos ? address_and_port : address_and_port.substr(0, colon);
+}
+
+int64_t UnixMsNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string TlsFailureDetail(SSL* ssl, const boost::system::error_code& ec) {
   const long verify = SSL_get_verify_result(ssl);
@@ -166,6 +219,8 @@ class Request {
       }
       break;
     }
+    // Through a proxy the peer is the proxy: the origin's address is unknown.
+    if (ex.record && !proxied()) ex.record->ip_address = IpOf(ex.remote_address);
     slot.reusable = ex.reusable;
     co_return ex;
   }
@@ -520,6 +575,18 @@ class Request {
     // No Connection header: HTTP/1.1 keeps the connection open by default,
     // and it goes back to the pool if the response allows it.
 
+    // Recording: the request as the serializer writes it (async_write below
+    // serializes the same message the same way), the response head as the
+    // parser consumes it, the body as it arrives.
+    std::shared_ptr<HttpExchange> record;
+    if (settings_.record_exchanges) {
+      record = std::make_shared<HttpExchange>();
+      std::ostringstream wire;
+      wire << request;
+      record->request = std::move(wire).str();
+      record->request_time_ms = UnixMsNow();
+    }
+
     // One headers_timeout covers writing the request and reading the whole
     // header block: a server that takes the request but never answers, or
     // trickles header lines, is stalled in this phase either way.
@@ -532,7 +599,8 @@ class Request {
       co_return;
     }
 
-    beast::flat_buffer buffer;
+    CapturingBuffer buffer;
+    if (record) buffer.capture = &record->response_head;
     http::response_parser<DecodingBody> parser;
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(settings_.limits.max_body);
@@ -541,6 +609,7 @@ class Request {
       ex.stale = IsClosedError(ec) && !parser.got_some() && buffer.size() == 0;
       co_return;
     }
+    buffer.capture = nullptr;
     timings_.headers_ms = MsSince(start);
     const auto& header = parser.get();
     ex.status = static_cast<int>(header.result_int());
@@ -555,6 +624,11 @@ class Request {
                   ": HTTP 407" + (reason.empty() ? "" : " " + reason);
       co_return;
     }
+    if (record) {
+      ex.record = record;
+      parser.get().body().raw = &record->response_payload;
+      parser.get().body().raw_limit = settings_.limits.max_body;
+    }
     for (const auto& field : header) ex.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     // Stored before anything else happens, so a redirect's cookies go with
     // the next hop.
@@ -567,6 +641,7 @@ class Request {
     if (policy::IsRedirectStatus(ex.status) && !ex.location.empty()) {
       ex.kind = OutcomeKind::kFetched;  // the caller follows it; the body is not needed
       ex.reusable = co_await DrainRedirectBody(stream, buffer, parser);
+      MarkTruncated(ex, parser, "unspecified");  // a body not worth draining stays unread
       co_return;
     }
 
@@ -581,6 +656,7 @@ class Request {
     decode::ContentDecoder decoder(content_encoding, settings_.limits.max_body);
     if (decoder.failed()) {
       SetDecodeError(ex, decoder);
+      MarkTruncated(ex, parser, "unspecified");  // not read at all
       co_return;
     }
     parser.get().body().decoder = &decoder;
@@ -600,10 +676,15 @@ class Request {
       if (ec == http::error::end_of_stream && parser.need_eof()) parser.put_eof(ec);
       if (ec && decoder.failed()) {
         SetDecodeError(ex, decoder);
+        MarkTruncated(ex, parser, decoder.failure() == decode::DecodeFailure::kTooLarge ? "length" : "unspecified");
         co_return;
       }
       if (ec && !parser.is_done()) {
         SetTransportError(ex, ec, idle_budget, "reading the body");
+        MarkTruncated(ex, parser,
+                      ec == beast::error::timeout      ? "time"
+                      : ec == http::error::body_limit ? "length"
+                                                      : "disconnect");
         co_return;
       }
     }
@@ -623,7 +704,7 @@ class Request {
   // carry the next hop. A long, unsized or failing one is not worth it: the
   // connection is closed instead. True when the connection may be reused.
   template <typename Stream>
-  awaitable<bool> DrainRedirectBody(Stream& stream, beast::flat_buffer& buffer,
+  awaitable<bool> DrainRedirectBody(Stream& stream, CapturingBuffer& buffer,
                                     http::response_parser<DecodingBody>& parser) {
     constexpr uint64_t kMaxDrain = 64 * 1024;
     if (!parser.keep_alive()) co_return false;
@@ -640,6 +721,14 @@ class Request {
       parser.get().body().decoder = nullptr;
     }
     co_return buffer.size() == 0;
+  }
+
+  // A recorded exchange whose body was not read to its end says so, with
+  // the WARC-Truncated reason.
+  static void MarkTruncated(Exchange& ex, const http::response_parser<DecodingBody>& parser, const char* reason) {
+    if (!ex.record || parser.is_done()) return;
+    ex.record->truncated = true;
+    ex.record->truncated_reason = reason;
   }
 
   // The errors of a connection the server had already closed.
@@ -781,6 +870,10 @@ awaitable<FetchResult> Fetcher::Fetch(std::string url, const FetchSettings& sett
     const Validators* validators = hops.size() == 1 && !options.validators.empty() ? &options.validators : nullptr;
     Request request(*this, settings, deadline, result.timings, validators);
     Exchange ex = co_await request.Run(*parts);
+    if (ex.record) {
+      ex.record->target_uri = current;
+      result.exchanges.push_back(std::move(ex.record));
+    }
     result.final_url = current;
     result.status = ex.status;
     result.remote_address = ex.remote_address;

@@ -7,7 +7,10 @@
 // connection back to the pool, and follow redirects (or hand them back to
 // the caller). It decides nothing about politeness or retries (beyond one
 // transparent retry of a GET whose reused connection turned out closed): it
-// carries out one request and reports one FetchResult.
+// carries out one request and reports one FetchResult. With
+// FetchSettings::record_exchanges it also keeps every hop as on the wire
+// (FetchResult::exchanges, for WARC output): the request as serialized, the
+// response head as the parser consumed it, the body bytes before decoding.
 //
 // Thread safety: a Fetcher may be used by many coroutines on many threads at
 // once; its TLS context cache is guarded by a mutex, its connection pool by

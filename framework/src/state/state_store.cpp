@@ -213,6 +213,21 @@ Status StateStore::Begin() {
   return Status::Ok();
 }
 
+void StateStore::Rollback() {
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  (void)Exec("ROLLBACK");
+}
+
+Result<std::optional<uint64_t>> StateStore::KnownOutputOffset(const std::string& path) {
+  Use get(Prepare("SELECT offset FROM outputs WHERE path = ?1"));
+  get.Text(path);
+  const int rc = get.Step();
+  if (rc == SQLITE_ROW) return std::optional<uint64_t>(static_cast<uint64_t>(get.ColumnInt(0)));
+  if (rc != SQLITE_DONE) return Error("reading the offset of " + path);
+  return std::optional<uint64_t>();
+}
+
 Status StateStore::Commit() {
   if (!in_transaction_) return Status::Ok();
   in_transaction_ = false;

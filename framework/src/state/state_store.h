@@ -140,9 +140,14 @@ class StateStore {
   // Bytes of `path` whose records are in `articles` (0 if never recorded).
   Result<uint64_t> OutputOffset(const std::string& path);
   Status SetOutputOffset(const std::string& path, uint64_t offset);
+  // The offset recorded under exactly `path`, if any.
+  Result<std::optional<uint64_t>> KnownOutputOffset(const std::string& path);
 
   // Ends the open transaction, if any.
   Status Commit();
+  // Drops what the open transaction holds (an output failed: nothing after
+  // the last flush that worked may be recorded).
+  void Rollback();
 
  private:
   StateStore(std::string path, sqlite3* db);
