@@ -159,7 +159,8 @@ Dateline SplitDateline(const std::string& dateline) {
 // Link inserts inside article bodies ("Read also: <a>...</a>") that point
 // at other articles and are not part of the text.
 bool IsLinkInsert(const sdk::Node& node) {
-  if (node.Name() != "p" && node.Name() != "div") return false;
+  const std::string name = node.Name();
+  if (name != "p" && name != "div") return false;
   static const std::vector<std::string> kPrefixes = {
       "read also", "also read", "read more", "see also", "اقرا ايضا", "اقرا كذلك", "اقرا المزيد",
   };
@@ -177,8 +178,17 @@ bool IsBodyNoise(const sdk::Node& node) {
       "banner",      "read-also",   "read-more",     "related",       "related-news", "caption",
       "image-caption", "article-image", "article-tools", "article-keywords", "share", "social-links",
   };
-  for (std::string_view cls : kClasses) {
-    if (node.HasClass(cls)) return true;
+  // One read of @class for all the names (as HasClass splits it, on HTML
+  // white space): this runs for every element of every body.
+  const std::string classes = node.Attr("class");
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; };
+  for (size_t pos = 0; pos < classes.size();) {
+    while (pos < classes.size() && is_space(classes[pos])) ++pos;
+    size_t end = pos;
+    while (end < classes.size() && !is_space(classes[end])) ++end;
+    const std::string_view token = std::string_view(classes).substr(pos, end - pos);
+    if (!token.empty() && std::find(kClasses.begin(), kClasses.end(), token) != kClasses.end()) return true;
+    pos = end;
   }
   if (node.Attr("id").starts_with("div-gpt-ad")) return true;
   return IsLinkInsert(node);

@@ -1,4 +1,9 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "frontier/frontier.h"
 
@@ -116,6 +121,143 @@ TEST(Frontier, DrainEmptiesEveryQueue) {
   EXPECT_EQ(frontier.Drain().size(), 3u);
   EXPECT_EQ(frontier.queued(), 0u);
   EXPECT_FALSE(frontier.PopReady(Clock::now()));
+}
+
+}  // namespace
+}  // namespace newshound::frontier
+
+namespace newshound::frontier {
+namespace {
+
+class SpillTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("newshound-spill-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  size_t FilesInDir() const {
+    if (!std::filesystem::exists(dir_)) return 0;
+    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir_), {}));
+  }
+  std::filesystem::path dir_;
+};
+
+// Many chains interleaved in one log, across segments: each comes back in
+// its order; popped segments are deleted, and nothing is left at the end.
+TEST_F(SpillTest, ChainsInterleavedAcrossSegmentsComeBackInOrderAndTheDiskEmpties) {
+  SpillLog log(dir_.string(), /*segment_bytes=*/4096);
+  std::vector<SpillLog::Chain> chains(7);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string payload = "item-" + std::to_string(i) + std::string(static_cast<size_t>(i % 50), 'x');
+    ASSERT_TRUE(log.Push(chains[static_cast<size_t>(i % 7)], payload).ok());
+  }
+  EXPECT_GT(FilesInDir(), 10u);
+  EXPECT_GT(log.bytes(), 2000u * 12);
+  std::string payload;
+  for (size_t c = 0; c < chains.size(); ++c) {
+    for (int i = static_cast<int>(c); i < 2000; i += 7) {
+      ASSERT_TRUE(log.Pop(chains[c], payload).ok());
+      EXPECT_EQ(payload, "item-" + std::to_string(i) + std::string(static_cast<size_t>(i % 50), 'x'));
+    }
+    EXPECT_EQ(chains[c].count, 0u);
+    EXPECT_EQ(chains[c].head, SpillLog::kNone);
+  }
+  EXPECT_EQ(log.bytes(), 0u);
+  EXPECT_LE(FilesInDir(), 1u) << "only the segment being written stays, emptied";
+  EXPECT_FALSE(log.Pop(chains[0], payload).ok());
+}
+
+TEST_F(SpillTest, TheDestructorRemovesTheFiles) {
+  {
+    SpillLog log(dir_.string(), 4096);
+    SpillLog::Chain chain;
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(log.Push(chain, std::string(100, 'y')).ok());
+    EXPECT_GT(FilesInDir(), 1u);
+  }
+  EXPECT_EQ(FilesInDir(), 0u);
+}
+
+// Over its memory budget the frontier spills; every host keeps its next
+// item in memory, each queue keeps its order (a spilled queue's new items
+// follow it to disk), high priority still leaves first, and Drain returns
+// what is on disk too.
+TEST_F(SpillTest, FrontierOverItsBudgetSpillsKeepsOrderAndPriority) {
+  FrontierOptions options;
+  options.spill_directory = dir_.string();
+  options.max_items_in_memory = 10;
+  options.refill_batch = 4;
+  Frontier frontier(options);
+  HostPolicy policy{milliseconds(0), 1000};
+  for (int i = 0; i < 300; ++i) {
+    CrawlItem item = Item("u" + std::to_string(i), "h" + std::to_string(i % 3));
+    item.site = 1;
+    item.depth = i;
+    item.origin = "https://h" + std::to_string(i % 3) + ".test";
+    item.redirects = {"r" + std::to_string(i)};
+    frontier.Push(std::move(item), policy);
+  }
+  frontier.Push(Item("urgent", "h0", Priority::kHigh), policy);
+  EXPECT_EQ(frontier.queued(), 301u);
+  EXPECT_LE(frontier.in_memory(), 13u);
+  EXPECT_GE(frontier.spilled(), 288u);
+  EXPECT_GT(frontier.spill_bytes(), 0u);
+
+  std::map<std::string, int> last;  // per host, the index of the last item popped
+  bool urgent_seen = false;
+  const auto now = Clock::now();
+  for (int n = 0; n < 200; ++n) {
+    auto item = frontier.PopReady(now);
+    ASSERT_TRUE(item);
+    EXPECT_LE(frontier.in_memory(), 14u);
+    if (item->url == "urgent") {
+      urgent_seen = true;
+      continue;
+    }
+    if (item->host_key == "h0") {
+      EXPECT_TRUE(urgent_seen) << "the high-priority item leaves h0 first";
+    }
+    const int i = std::stoi(item->url.substr(1));
+    EXPECT_EQ(item->host_key, "h" + std::to_string(i % 3));
+    EXPECT_EQ(item->depth, i);
+    EXPECT_EQ(item->site, 1u);
+    EXPECT_EQ(item->origin, "https://h" + std::to_string(i % 3) + ".test");
+    EXPECT_EQ(item->redirects, std::vector<std::string>{"r" + std::to_string(i)});
+    EXPECT_EQ(item->priority, Priority::kLow);
+    auto [at, fresh] = last.emplace(item->host_key, i);
+    if (!fresh) {
+      EXPECT_EQ(i, at->second + 3) << "order within " << item->host_key;
+      at->second = i;
+    }
+  }
+  auto rest = frontier.Drain();
+  EXPECT_EQ(rest.size(), 101u);
+  EXPECT_EQ(frontier.queued(), 0u);
+  EXPECT_EQ(frontier.spill_bytes(), 0u);
+  EXPECT_FALSE(frontier.failure());
+}
+
+// A spill directory that cannot be made: nothing is spilled, nothing lost
+// (the items stay in memory, over the budget), and it says why.
+TEST_F(SpillTest, ASpillThatCannotBeWrittenKeepsTheItemsInMemory) {
+  std::filesystem::create_directories(dir_.parent_path());
+  std::ofstream(dir_.string()) << "a file where the directory should be";
+  FrontierOptions options;
+  options.spill_directory = (dir_ / "spill").string();
+  options.max_items_in_memory = 2;
+  Frontier frontier(options);
+  HostPolicy policy{milliseconds(0), 1000};
+  for (int i = 0; i < 20; ++i) frontier.Push(Item("u" + std::to_string(i), "h"), policy);
+  EXPECT_EQ(frontier.in_memory(), 20u);
+  ASSERT_TRUE(frontier.spill_disabled());
+  EXPECT_NE(frontier.spill_disabled()->find((dir_ / "spill").string()), std::string::npos) << *frontier.spill_disabled();
+  EXPECT_FALSE(frontier.failure());
+  int popped = 0;
+  while (frontier.PopReady(Clock::now())) ++popped;
+  EXPECT_EQ(popped, 20);
+  std::filesystem::remove(dir_);
 }
 
 }  // namespace

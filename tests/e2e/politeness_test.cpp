@@ -454,6 +454,26 @@ TEST_F(PolitenessTest, Frontier_ListingsGoFirstUnlessPrioritiesSayOtherwise) {
   EXPECT_EQ(articles_first[3], "/more/");
 }
 
+// A frontier over its memory budget (frontier_memory_items: 4) spills to
+// disk and brings URLs back as their hosts get to them: the crawl of three
+// hosts with 60 articles each fetches every page once, writes every article
+// once, and leaves no spill file behind.
+TEST_F(PolitenessTest, Frontier_OverItsMemoryBudgetItSpillsToDiskAndLosesNothing) {
+  WriteSite(root_.path(), 60);
+  const auto state = dir_.path() / "state";
+  Crawl crawl = Run({"a.test", "b.test", "c.test"}, {"/"}, "    politeness: {delay: 0ms, max_connections_per_host: 1}\n",
+                    {}, "  frontier_memory_items: 4\n  state_dir: " + state.string() + "\n");
+  ASSERT_TRUE(crawl.run.status.success()) << crawl.run.err;
+  EXPECT_EQ(crawl.summary.at("articles_written").as_int64(), 180) << crawl.run.err;
+  std::map<std::string, int> requests;
+  for (const auto& entry : crawl.log) ++requests[entry.host + entry.target];
+  EXPECT_EQ(requests.size(), 3u * 62);  // robots.txt, the home page and 60 articles on each host
+  for (const auto& [request, count] : requests) EXPECT_EQ(count, 1) << request;
+  EXPECT_NE(crawl.run.err.find("URLs went through the frontier's spill files"), std::string::npos) << crawl.run.err;
+  for (const auto& entry : std::filesystem::directory_iterator(state))
+    EXPECT_FALSE(entry.path().filename().string().starts_with("frontier-spill")) << entry.path();
+}
+
 // Without pins, host names go through the crawl's DNS servers (c-ares, with
 // a cache): each name is asked for once however many requests and
 // connections it gets, and `politeness.key: ip` puts two names with one

@@ -251,6 +251,10 @@ struct CrawlerConfig {
   int threads = 0;                  // threads: network threads (0 = number of cores)
   int parse_threads = 0;            // parse_threads: plugin threads (0 = number of cores)
   int max_in_flight = 64;           // max_in_flight: requests in flight, all sites together
+  // frontier_memory_items: queued URLs kept in memory; past that, new ones
+  // spill to disk (crawler.state_dir/frontier-spill, or the temporary
+  // directory) until their host needs them. 0: never spill.
+  int64_t frontier_memory_items = 1'000'000;
   Millis plugin_timeout{10'000};    // plugin_timeout: time budget of one plugin call on one page
   // shutdown_timeout: after SIGINT/SIGTERM, how long requests in flight may
   // take to finish; then they are abandoned (and stay queued in the state).

@@ -619,6 +619,9 @@ class Loader {
         {"user_agent", [&](const YAML::Node& n, const std::string& k) { config.crawler.user_agent = String(n, k); }},
         {"headers", [&](const YAML::Node& n, const std::string& k) { ReadHeaders(n, k, config.crawler.headers); }},
         {"proxy", [&](const YAML::Node& n, const std::string& k) { config.crawler.proxy = Proxy(n, k); }},
+        {"frontier_memory_items", [&](const YAML::Node& n, const std::string& k) {
+           config.crawler.frontier_memory_items = Integer(n, k, 0, 1'000'000'000);
+         }},
         {"progress_interval", [&](const YAML::Node& n, const std::string& k) {
            config.crawler.progress_interval = Duration(n, k);
          }},

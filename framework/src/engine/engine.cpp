@@ -1,5 +1,7 @@
 #include "newshound/engine.h"
 
+#include <unistd.h>
+
 // GCC 12 warns -Wmismatched-new-delete on the frames of Asio coroutines:
 // they are allocated and freed by the promise's own operator new/delete
 // (Asio's recycling allocator), which GCC fails to pair up (GCC bug 109224).
@@ -175,6 +177,20 @@ struct Completion {
   uint64_t body_bytes = 0;  // of the response body as decoded, before the parse took it
 };
 
+// crawler.frontier_memory_items, and where the spill goes: beside the crawl
+// state, or in the temporary directory (a private name: several crawls may
+// run at once).
+frontier::FrontierOptions FrontierOptionsFor(const Config& config) {
+  frontier::FrontierOptions options;
+  if (config.crawler.frontier_memory_items <= 0) return options;
+  options.max_items_in_memory = static_cast<size_t>(config.crawler.frontier_memory_items);
+  std::error_code ec;
+  const std::filesystem::path base = config.crawler.state_dir.empty() ? std::filesystem::temp_directory_path(ec)
+                                                                      : std::filesystem::path(config.crawler.state_dir);
+  options.spill_directory = (base / ("frontier-spill-" + std::to_string(::getpid()))).string();
+  return options;
+}
+
 class Crawl {
  public:
   // `serve`: run each site on its schedule until a signal (or a reload);
@@ -283,6 +299,9 @@ class Crawl {
       return status;
     }
 
+    if (frontier_.spilled_total() > 0)
+      spdlog::info("{} URLs went through the frontier's spill files (over crawler.frontier_memory_items)",
+                   frontier_.spilled_total());
     CrawlSummary summary;
     summary.interrupted = interrupted_;
     for (const auto& sink : sinks_) {
@@ -570,27 +589,34 @@ class Crawl {
       spdlog::debug("site {}: dropped link: {}", site.config->name, normalized.status().message());
       return;
     }
-    if (!site.seen.Insert(*normalized)) return;
+    OfferNormalized(site_index, std::move(*normalized), depth, priority);
+  }
+
+  // The same for a URL in the site's normal form already (the links a page
+  // gave, normalized once when they were collected).
+  void OfferNormalized(size_t site_index, std::string url, int depth, Priority priority) {
+    Site& site = sites_[site_index];
+    if (!site.seen.Insert(url)) return;
     ++site.summary.urls_accepted;
-    if (auto why = OutOfScope(site, *normalized, depth == 0)) {
-      Record(site, *normalized, OutcomeKind::kOutOfScope, *why);
+    if (auto why = OutOfScope(site, url, depth == 0)) {
+      Record(site, url, OutcomeKind::kOutOfScope, *why);
       return;
     }
     if (site.config->max_depth > 0 && depth > site.config->max_depth) {
-      Record(site, *normalized, OutcomeKind::kOverBudget, "deeper than max_depth");
+      Record(site, url, OutcomeKind::kOverBudget, "deeper than max_depth");
       return;
     }
     if (depth > 0) {
-      if (auto why = CrawledBefore(site, *normalized)) {
-        Record(site, *normalized, OutcomeKind::kSeenBefore, *why);
+      if (auto why = CrawledBefore(site, url)) {
+        Record(site, url, OutcomeKind::kSeenBefore, *why);
         return;
       }
     }
-    if (Status status = state_->Queue(site.config->name, site.run, {*normalized, depth, priority == Priority::kHigh});
+    if (Status status = state_->Queue(site.config->name, site.run, {url, depth, priority == Priority::kHigh});
         !status.ok())
       StateFailed(status);
     CrawlItem item;
-    item.url = std::move(*normalized);
+    item.url = std::move(url);
     item.site = site_index;
     item.depth = depth;
     item.priority = priority;
@@ -803,6 +829,14 @@ class Crawl {
       }
       FinishDoneRuns();
       CommitState();
+      if (frontier_.failure() && !stopping_) {
+        // Queued URLs could not be read back: stop, they are still in the state.
+        StateFailed(Status(ErrorCode::kIo, *frontier_.failure()));
+      }
+      if (frontier_.spill_disabled() && !spill_warned_) {
+        spill_warned_ = true;
+        spdlog::warn("{}: the frontier keeps everything in memory from now on", *frontier_.spill_disabled());
+      }
       const bool idle = in_flight_ == 0 && frontier_.queued() == 0 && items_waiting_for_dns_ == 0;
       if (idle && (!serve_ || stopping_)) break;
       const bool runs_to_come = std::any_of(sites_.begin(), sites_.end(), [](const Site& site) {
@@ -1246,7 +1280,7 @@ class Crawl {
   void OfferLinks(const CrawlItem& from, const std::vector<state::StoredLink>& links) {
     if (stopping_) return;  // nothing new enters a stopping crawl
     for (const auto& link : links)
-      Offer(from.site, link.url, from.depth + 1, link.high_priority ? Priority::kHigh : Priority::kLow);
+      OfferNormalized(from.site, link.url, from.depth + 1, link.high_priority ? Priority::kHigh : Priority::kLow);
   }
 
   // Strand: a 304 to our conditional GET. The page is as it was when we
@@ -1268,7 +1302,11 @@ class Crawl {
     state.status = done.fetch.status;
     state.fetched_at_ms = UnixMs();
     Finish(site, done.item, state);
-    OfferLinks(done.item, state.links);
+    // Normalized again: they were stored by an earlier run, whose
+    // url_normalization may not be this one's.
+    if (!stopping_)
+      for (const auto& link : state.links)
+        Offer(done.item.site, link.url, done.item.depth + 1, link.high_priority ? Priority::kHigh : Priority::kLow);
   }
 
   // Strand: the URL is done in this run, with what its fetch learnt for
@@ -1669,7 +1707,7 @@ class Crawl {
   net::Fetcher fetcher_{config_.crawler.dns};  // after io_: destroyed before it, as its Resolver requires
   std::unique_ptr<PluginRegistry> registry_;
   std::vector<Site> sites_;
-  frontier::Frontier frontier_;
+  frontier::Frontier frontier_{FrontierOptionsFor(config_)};
   std::unordered_map<std::string, OriginRobots> robots_;  // by origin
   std::unordered_map<std::string, policy::AdaptiveThrottle> throttles_;  // by host key
   std::unordered_map<std::string, std::string> addresses_;  // host name -> "ip:..." key
@@ -1685,6 +1723,7 @@ class Crawl {
   std::atomic<int> in_flight_{0};  // changed on the strand; read by the signal handler's log line
   bool stopping_ = false;
   bool scheduler_done_ = false;  // strand: Schedule() has returned
+  bool spill_warned_ = false;    // strand: the frontier's spill_disabled() was logged
   std::atomic<bool> interrupted_{false};
   std::optional<Status> output_failed_;
   std::optional<Status> state_failed_;

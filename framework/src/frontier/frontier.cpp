@@ -1,8 +1,148 @@
 #include "frontier/frontier.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace newshound::frontier {
+namespace {
+
+// A spilled item: what the host's chain does not say already (its host key
+// and priority are the chain's).
+void PutU32(std::string& out, uint32_t value) { out.append(reinterpret_cast<const char*>(&value), 4); }
+void PutString(std::string& out, const std::string& text) {
+  PutU32(out, static_cast<uint32_t>(text.size()));
+  out += text;
+}
+
+std::string Serialize(const CrawlItem& item) {
+  std::string out;
+  out.reserve(24 + item.url.size() + item.origin.size());
+  PutU32(out, static_cast<uint32_t>(item.site));
+  PutU32(out, static_cast<uint32_t>(item.depth));
+  PutU32(out, static_cast<uint32_t>(item.attempts));
+  PutString(out, item.url);
+  PutString(out, item.origin);
+  PutU32(out, static_cast<uint32_t>(item.redirects.size()));
+  for (const auto& hop : item.redirects) PutString(out, hop);
+  return out;
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+  uint32_t U32() {
+    uint32_t value = 0;
+    std::memcpy(&value, data_.data() + at_, 4);
+    at_ += 4;
+    return value;
+  }
+  std::string String() {
+    const uint32_t length = U32();
+    std::string out(data_.substr(at_, length));
+    at_ += length;
+    return out;
+  }
+
+ private:
+  std::string_view data_;
+  size_t at_ = 0;
+};
+
+CrawlItem Deserialize(std::string_view data, const std::string& host_key, Priority priority) {
+  Reader in(data);
+  CrawlItem item;
+  item.site = in.U32();
+  item.depth = static_cast<int>(in.U32());
+  item.attempts = static_cast<int>(in.U32());
+  item.url = in.String();
+  item.origin = in.String();
+  const uint32_t hops = in.U32();
+  for (uint32_t i = 0; i < hops; ++i) item.redirects.push_back(in.String());
+  item.host_key = host_key;
+  item.priority = priority;
+  return item;
+}
+
+}  // namespace
+
+void Frontier::Queue::push_front(CrawlItem item) {
+  if (head_ > 0) {
+    items_[--head_] = std::move(item);
+  } else {
+    items_.insert(items_.begin(), std::move(item));
+  }
+}
+
+void Frontier::Queue::pop_front() {
+  items_[head_] = CrawlItem();  // its strings freed now, not at the next compaction
+  ++head_;
+  if (head_ == items_.size()) {
+    items_.clear();
+    head_ = 0;
+    // An empty queue holds no storage: 100,000 hosts with room for a
+    // refill batch each would be most of the frontier's memory.
+    if (items_.capacity() > 2) items_.shrink_to_fit();
+  } else if (head_ >= 32 && head_ * 2 >= items_.size()) {
+    items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+}
+
+std::vector<CrawlItem> Frontier::Queue::take() {
+  std::vector<CrawlItem> out(std::make_move_iterator(items_.begin() + static_cast<std::ptrdiff_t>(head_)),
+                             std::make_move_iterator(items_.end()));
+  items_.clear();
+  items_.shrink_to_fit();
+  head_ = 0;
+  return out;
+}
+
+// Spills `item` when memory is over its budget and the queue has some in
+// memory already (so every host keeps its next item at hand), or when the
+// queue has spilled items (which it must not overtake). False: keep it in
+// memory (also when the spill fails: memory is the fallback, and what is on
+// disk already stays readable).
+bool Frontier::Spill(Host& host, CrawlItem& item) {
+  if (options_.spill_directory.empty() || failure_ || spill_disabled_) return false;
+  const int p = static_cast<int>(item.priority);
+  const bool over_budget = in_memory_ >= options_.max_items_in_memory && !host.queues[p].empty();
+  if (host.spilled[p].count == 0 && !over_budget) return false;
+  if (!spill_) spill_ = std::make_unique<SpillLog>(options_.spill_directory);
+  if (Status status = spill_->Push(host.spilled[p], Serialize(item)); !status.ok()) {
+    spill_disabled_ = status.message();
+    return false;
+  }
+  ++spilled_total_;
+  return true;
+}
+
+void Frontier::Refill(const std::string& key, Host& host, int priority) {
+  SpillLog::Chain& chain = host.spilled[priority];
+  std::string payload;
+  // One item at least; more while the budget has room for a batch for
+  // every host (with more hosts than that, each gets one at a time).
+  for (size_t brought = 0; chain.count > 0 && brought < options_.refill_batch; ++brought) {
+    if (brought > 0 && in_memory_ + hosts_.size() * options_.refill_batch >= options_.max_items_in_memory) break;
+    if (Status status = spill_->Pop(chain, payload); !status.ok()) {
+      // What is left of this chain cannot be read back: the crawl stops
+      // (failure()); the items are still queued in the crawl state.
+      failure_ = "frontier spill: " + status.message();
+      queued_ -= chain.count;
+      chain = SpillLog::Chain();
+      return;
+    }
+    host.queues[priority].push_back(Deserialize(payload, key, static_cast<Priority>(priority)));
+    ++in_memory_;
+  }
+}
+
+Frontier::Queue* Frontier::NextQueue(const std::string& key, Host& host) {
+  for (int p = 0; p < kPriorityCount; ++p) {
+    if (host.queues[p].empty() && host.spilled[p].count > 0) Refill(key, host, p);
+    if (!host.queues[p].empty()) return &host.queues[p];
+  }
+  return nullptr;
+}
 
 Frontier::Host& Frontier::HostFor(const CrawlItem& item, const HostPolicy* policy) {
   auto [it, inserted] = hosts_.try_emplace(item.host_key);
@@ -20,13 +160,18 @@ void Frontier::Activate(const std::string& key, Host& host) {
 void Frontier::Push(CrawlItem item, const HostPolicy& policy, bool front) {
   const std::string key = item.host_key;
   Host& host = HostFor(item, &policy);
+  ++queued_;
+  if (!front && Spill(host, item)) {
+    Activate(key, host);
+    return;
+  }
   auto& queue = host.queues[static_cast<int>(item.priority)];
   if (front) {
     queue.push_front(std::move(item));
   } else {
     queue.push_back(std::move(item));
   }
-  ++queued_;
+  ++in_memory_;
   Activate(key, host);
 }
 
@@ -35,6 +180,7 @@ void Frontier::PushFront(CrawlItem item) {
   Host& host = HostFor(item, nullptr);
   host.queues[static_cast<int>(item.priority)].push_front(std::move(item));
   ++queued_;
+  ++in_memory_;
   Activate(key, host);
 }
 
@@ -67,9 +213,14 @@ std::optional<CrawlItem> Frontier::PopReady(Clock::time_point now) {
       active_.push_back(std::move(key));
       continue;
     }
-    auto& queue = !host.queues[0].empty() ? host.queues[0] : host.queues[1];
-    CrawlItem item = std::move(queue.front());
-    queue.pop_front();
+    Queue* queue = NextQueue(key, host);
+    if (queue == nullptr) {  // its spilled items could not be read back
+      host.active = false;
+      continue;
+    }
+    CrawlItem item = std::move(queue->front());
+    queue->pop_front();
+    --in_memory_;
     if (host.waiting_since) {
       item.politeness_wait = now - *host.waiting_since;
       host.waiting_since.reset();
@@ -135,9 +286,13 @@ std::chrono::milliseconds Frontier::Delay(const std::string& host_key) const {
 std::vector<CrawlItem> Frontier::Drain() {
   std::vector<CrawlItem> out;
   for (auto& [key, host] : hosts_) {
-    for (auto& queue : host.queues) {
-      for (auto& item : queue) out.push_back(std::move(item));
-      queue.clear();
+    for (int p = 0; p < kPriorityCount; ++p) {
+      for (;;) {
+        for (auto& item : host.queues[p].take()) out.push_back(std::move(item));
+        in_memory_ = 0;
+        if (host.spilled[p].count == 0) break;
+        Refill(key, host, p);
+      }
     }
     host.active = false;
   }

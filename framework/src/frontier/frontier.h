@@ -11,18 +11,29 @@
 // it is not blocked (its robots.txt is being fetched). Items waiting for a
 // retry sit in a time-ordered heap until they are due.
 //
-// Pure data structure: no I/O, no clock of its own (callers pass `now`).
+// Memory: with a spill directory (FrontierOptions), the frontier keeps at
+// most `max_items_in_memory` items in memory; past that, items pushed to
+// the back of a host queue that already has some go to a SpillLog on disk
+// (in order: once a queue has spilled items, its new ones follow them
+// there), and come back a batch at a time when the host's in-memory items
+// run out. So memory grows with the number of hosts, not of URLs (a
+// 10-million-URL frontier over 100,000 hosts: tools/bench-frontier).
+//
+// No clock of its own (callers pass `now`); no I/O but the spill files.
 // Thread safety: none; the engine uses it from its strand only.
 #ifndef NEWSHOUND_FRONTIER_FRONTIER_H_
 #define NEWSHOUND_FRONTIER_FRONTIER_H_
 
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "frontier/spill_log.h"
 
 namespace newshound::frontier {
 
@@ -58,8 +69,20 @@ struct HostPolicy {
   int max_in_flight = 1;               // requests at once
 };
 
+struct FrontierOptions {
+  // Where spilled items go; empty (the default): nothing is spilled.
+  std::string spill_directory;
+  // Items kept in memory before new ones spill (with a spill directory).
+  size_t max_items_in_memory = 1'000'000;
+  // Items brought back from disk at a time when a host's run out.
+  size_t refill_batch = 16;
+};
+
 class Frontier {
  public:
+  Frontier() = default;
+  explicit Frontier(FrontierOptions options) : options_(std::move(options)) {}
+
   // Queues an item (its URL already marked seen), at the back of its queue
   // or, with `front`, at its head (the next hop of a redirect, which should
   // not wait behind the whole host). `policy` applies to the host unless
@@ -95,10 +118,39 @@ class Frontier {
   std::vector<CrawlItem> Drain();
 
   size_t queued() const { return queued_ + delayed_.size(); }
+  size_t in_memory() const { return in_memory_ + delayed_.size(); }
+  size_t spilled() const { return queued_ - in_memory_; }
+  uint64_t spill_bytes() const { return spill_ ? spill_->bytes() : 0; }
+  uint64_t spilled_total() const { return spilled_total_; }  // items ever spilled
+  // Set when the spill files failed (the disk is full, say): items already
+  // spilled for a host could not be read back. The crawl must stop; they
+  // are still queued in the crawl state.
+  const std::optional<std::string>& failure() const { return failure_; }
+  // Set when writing to the spill files failed: nothing more is spilled
+  // (items stay in memory, over the budget); what is on disk stays readable.
+  const std::optional<std::string>& spill_disabled() const { return spill_disabled_; }
 
  private:
+  // A FIFO that costs nothing while empty (a std::deque allocates a block
+  // at once, which 100,000 hosts feel), with a cheap push at the front for
+  // the few items put back there.
+  class Queue {
+   public:
+    bool empty() const { return head_ == items_.size(); }
+    size_t size() const { return items_.size() - head_; }
+    CrawlItem& front() { return items_[head_]; }
+    void push_back(CrawlItem item) { items_.push_back(std::move(item)); }
+    void push_front(CrawlItem item);
+    void pop_front();
+    std::vector<CrawlItem> take();
+
+   private:
+    std::vector<CrawlItem> items_;
+    size_t head_ = 0;
+  };
   struct Host {
-    std::deque<CrawlItem> queues[kPriorityCount];
+    Queue queues[kPriorityCount];
+    SpillLog::Chain spilled[kPriorityCount];  // on disk, after what is in `queues`
     HostPolicy policy;
     Clock::time_point next_start{};  // earliest start of the next request
     Clock::time_point last_start{};  // start of the latest request
@@ -108,7 +160,9 @@ class Frontier {
     std::optional<Clock::time_point> waiting_since;
     bool blocked = false;
     bool active = false;  // listed in active_
-    bool empty() const { return queues[0].empty() && queues[1].empty(); }
+    bool empty() const {
+      return queues[0].empty() && queues[1].empty() && spilled[0].count == 0 && spilled[1].count == 0;
+    }
   };
   struct Delayed {
     Clock::time_point ready_at;
@@ -122,7 +176,18 @@ class Frontier {
   Host& HostFor(const CrawlItem& item, const HostPolicy* policy);
   void Activate(const std::string& key, Host& host);
   void ReleaseDue(Clock::time_point now);
+  // The queue an item of `host` comes from next (high priority first),
+  // refilled from disk if its memory part ran out; null when empty.
+  Queue* NextQueue(const std::string& key, Host& host);
+  bool Spill(Host& host, CrawlItem& item);
+  void Refill(const std::string& key, Host& host, int priority);
 
+  FrontierOptions options_;
+  std::unique_ptr<SpillLog> spill_;
+  std::optional<std::string> failure_;
+  std::optional<std::string> spill_disabled_;
+  size_t in_memory_ = 0;  // items in the hosts' queues in memory (not counting delayed_)
+  uint64_t spilled_total_ = 0;
   std::unordered_map<std::string, Host> hosts_;
   // Hosts with something queued, visited round-robin so that none starves.
   std::deque<std::string> active_;

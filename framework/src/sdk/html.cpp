@@ -10,6 +10,7 @@
 #include <climits>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 #include <utility>
 
 #include "newshound/plugin/links.h"
@@ -152,6 +153,65 @@ struct XPathContextDeleter {
 struct XPathObjectDeleter {
   void operator()(xmlXPathObject* obj) const { xmlXPathFreeObject(obj); }
 };
+struct XPathCompExprDeleter {
+  void operator()(xmlXPathCompExpr* comp) const { xmlXPathFreeCompExpr(comp); }
+};
+
+// What Select() reuses from one query to the next on a thread: one XPath
+// context and the compiled form of the expressions seen. A new context
+// registers every XPath function in a fresh hash table (a third of a
+// query's cost on the almaghribtoday pages, tools/bench-parse), and a
+// plugin asks the same few dozen expressions of every page, so compiling
+// each once saves another tenth. Per thread, because neither is safe to
+// share (evaluation caches function lookups in the compiled steps, and the
+// context holds evaluation state).
+class XPathCache {
+ public:
+  // Bounds the memory a plugin that builds expressions from page data
+  // could pin; past it the cache starts over.
+  static constexpr size_t kMaxExpressions = 512;
+
+  // The context, set up to evaluate from `node` as a new one would be.
+  xmlXPathContext* Context(xmlNode* node) {
+    if (context_ == nullptr) {
+      context_.reset(xmlXPathNewContext(node->doc));
+      if (context_ == nullptr) return nullptr;
+      // Without a handler libxml2 prints bad expressions to stderr.
+      context_->error = &IgnoreXPathError;
+    }
+    xmlXPathContext* ctx = context_.get();
+    ctx->doc = node->doc;
+    ctx->node = node;
+    ctx->contextSize = -1;
+    ctx->proximityPosition = -1;
+    ctx->depth = 0;
+    ctx->opCount = 0;
+    return ctx;
+  }
+
+  // The compiled expression, or null if it does not compile (then it
+  // selects nothing, as xmlXPathEvalExpression's null result did).
+  xmlXPathCompExpr* Compiled(const std::string& expr, xmlXPathContext* ctx) {
+    auto it = compiled_.find(expr);
+    if (it != compiled_.end()) return it->second.get();
+    if (compiled_.size() >= kMaxExpressions) compiled_.clear();
+    std::unique_ptr<xmlXPathCompExpr, XPathCompExprDeleter> comp(
+        xmlXPathCtxtCompile(ctx, reinterpret_cast<const xmlChar*>(expr.c_str())));
+    xmlXPathCompExpr* raw = comp.get();
+    compiled_.emplace(expr, std::move(comp));
+    return raw;
+  }
+
+ private:
+  // Declared first so that it outlives the expressions compiled with it.
+  std::unique_ptr<xmlXPathContext, XPathContextDeleter> context_;
+  std::unordered_map<std::string, std::unique_ptr<xmlXPathCompExpr, XPathCompExprDeleter>> compiled_;
+};
+
+XPathCache& ThreadXPathCache() {
+  thread_local XPathCache cache;
+  return cache;
+}
 
 std::once_flag init_once;
 
@@ -174,15 +234,14 @@ std::vector<Node> Node::Select(std::string_view xpath) const {
       xpath.find('\0') != std::string_view::npos) {
     return out;
   }
-  std::unique_ptr<xmlXPathContext, XPathContextDeleter> ctx(xmlXPathNewContext(node->doc));
+  XPathCache& cache = ThreadXPathCache();
+  xmlXPathContext* ctx = cache.Context(node);
   if (ctx == nullptr) return out;
-  ctx->node = node;
-  // Without a handler libxml2 prints bad expressions to stderr.
-  ctx->error = &IgnoreXPathError;
   const std::string expr(xpath);
   const QuietGenericErrors quiet;
-  std::unique_ptr<xmlXPathObject, XPathObjectDeleter> result(
-      xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(expr.c_str()), ctx.get()));
+  xmlXPathCompExpr* comp = cache.Compiled(expr, ctx);
+  if (comp == nullptr) return out;
+  std::unique_ptr<xmlXPathObject, XPathObjectDeleter> result(xmlXPathCompiledEval(comp, ctx));
   if (result == nullptr || result->type != XPATH_NODESET || result->nodesetval == nullptr) return out;
   const xmlNodeSet* set = result->nodesetval;
   out.reserve(static_cast<size_t>(set->nodeNr));
