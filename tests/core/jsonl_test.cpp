@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <zlib.h>
 
 #include <boost/json.hpp>
 
@@ -11,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "compress.h"
 #include "newshound/sink.h"
 #include "sink/jsonl_sink.h"
 
@@ -18,6 +18,7 @@ namespace newshound {
 namespace {
 
 using sink::JsonlSink;
+using test::Gunzip;
 
 SinkConfig Jsonl(const std::filesystem::path& path, bool gzip = false, uint64_t rotate_size = 0,
                  Millis rotate_every = Millis(0)) {
@@ -30,36 +31,6 @@ SinkConfig Jsonl(const std::filesystem::path& path, bool gzip = false, uint64_t 
   return config;
 }
 
-// Every member of a gzip file, concatenated (what zcat prints); throws on a
-// damaged or cut file.
-std::string Gunzip(const std::string& data) {
-  std::string out;
-  z_stream z{};
-  if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  char buffer[65536];
-  while (z.avail_in > 0) {
-    z.next_out = reinterpret_cast<Bytef*>(buffer);
-    z.avail_out = sizeof(buffer);
-    const int rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buffer, sizeof(buffer) - z.avail_out);
-    if (rc == Z_STREAM_END) {
-      if (z.avail_in > 0) inflateReset(&z);
-      continue;
-    }
-    if (rc != Z_OK) {
-      inflateEnd(&z);
-      throw std::runtime_error("damaged gzip data");
-    }
-    if (z.avail_in == 0) {
-      inflateEnd(&z);
-      throw std::runtime_error("gzip data cut short");
-    }
-  }
-  inflateEnd(&z);
-  return out;
-}
 
 class JsonlTest : public ::testing::Test {
  protected:

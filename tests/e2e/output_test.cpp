@@ -5,17 +5,19 @@
 // killed between the flushes of two jsonl sinks.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <zlib.h>
 
 #include <map>
 #include <random>
 #include <set>
 
+#include "compress.h"
 #include "e2e_support.h"
 #include "loopback.h"
 
 namespace newshound::e2e {
 namespace {
+
+using test::Gunzip;
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
@@ -23,29 +25,6 @@ namespace fs = std::filesystem;
 constexpr char kOrigin[] = "https://en.almaghribtoday.test";
 constexpr char kSite[] = "almaghribtoday-en";
 
-// zcat: every member of a gzip file; throws on damaged or cut data.
-std::string Gunzip(const std::string& data) {
-  std::string out;
-  z_stream z{};
-  if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  char buffer[65536];
-  while (z.avail_in > 0) {
-    z.next_out = reinterpret_cast<Bytef*>(buffer);
-    z.avail_out = sizeof(buffer);
-    const int rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buffer, sizeof(buffer) - z.avail_out);
-    if (rc == Z_STREAM_END) {
-      if (z.avail_in > 0) inflateReset(&z);
-    } else if (rc != Z_OK || z.avail_in == 0) {
-      inflateEnd(&z);
-      throw std::runtime_error("damaged or cut gzip data");
-    }
-  }
-  inflateEnd(&z);
-  return out;
-}
 
 std::vector<json::object> ParseLines(const std::string& text) {
   std::vector<json::object> out;

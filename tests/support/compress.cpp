@@ -25,6 +25,29 @@ std::string Deflate(std::string_view data, int window_bits, int level) {
   return out;
 }
 
+std::string Gunzip(std::string_view data) {
+  std::string out;
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  char buffer[65536];
+  while (z.avail_in > 0) {
+    z.next_out = reinterpret_cast<Bytef*>(buffer);
+    z.avail_out = sizeof(buffer);
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buffer, sizeof(buffer) - z.avail_out);
+    if (rc == Z_STREAM_END) {
+      if (z.avail_in > 0) inflateReset(&z);  // the next member
+    } else if (rc != Z_OK || z.avail_in == 0) {
+      inflateEnd(&z);
+      throw std::runtime_error(rc != Z_OK ? "damaged gzip data" : "gzip data cut short");
+    }
+  }
+  inflateEnd(&z);
+  return out;
+}
+
 std::string Brotli(std::string_view data) {
   std::string out(BrotliEncoderMaxCompressedSize(data.size()) + 16, '\0');
   size_t size = out.size();

@@ -14,6 +14,9 @@ std::string Deflate(std::string_view data, int window_bits, int level = 6);
 inline std::string Gzip(std::string_view data) { return Deflate(data, 16 + 15); }
 inline std::string Zlib(std::string_view data) { return Deflate(data, 15); }
 inline std::string RawDeflate(std::string_view data) { return Deflate(data, -15); }
+// Every member of a gzip stream, concatenated (what zcat prints). Throws
+// std::runtime_error on damaged data or a stream cut short.
+std::string Gunzip(std::string_view data);
 // Brotli, quality 5. Throws std::runtime_error on failure.
 std::string Brotli(std::string_view data);
 
