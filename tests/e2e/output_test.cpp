@@ -256,7 +256,6 @@ void ExpectStateMatchesSink(const fs::path& state_db, const std::vector<json::ob
 }
 
 bool MountNamespacesWork(std::string& why) {
-  CliRun probe;
   test::Subprocess process({"unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
                             "mount -t tmpfs -o size=64k tmpfs /tmp && echo ok"});
   auto status = process.Wait(std::chrono::seconds(20));
@@ -281,6 +280,14 @@ CliRun RunOnSmallDisk(const fs::path& config, const fs::path& mount, const std::
   return {*status, process.Stdout(), process.Stderr()};
 }
 
+// The places a full-disk test uses under its temporary directory: where the
+// small disk is mounted, where what it held is copied when the run ends,
+// and the crawl state (on the real disk).
+struct SmallDisk {
+  explicit SmallDisk(const fs::path& dir) : mount(dir / "small"), salvage(dir / "salvage"), state(dir / "state") {}
+  fs::path mount, salvage, state;
+};
+
 // A disk that fills up under the jsonl sink (a 24 KiB tmpfs; the records
 // take about 65 KB): the crawl stops with an error naming the sink and the
 // file; the file holds whole records only; the crawl state has recorded as
@@ -290,9 +297,10 @@ CliRun RunOnSmallDisk(const fs::path& config, const fs::path& mount, const std::
 TEST_F(OutputTest, NoSilentLoss_AFullDiskStopsTheCrawlNamingTheSinkAndTheStateHoldsOnlyWhatWasWritten) {
   std::string why;
   if (!MountNamespacesWork(why)) GTEST_SKIP() << "no mount namespace with tmpfs here (unshare): " << why;
-  const fs::path small = dir_.path() / "small";
-  const fs::path salvage = dir_.path() / "salvage";
-  const fs::path state = dir_.path() / "state";
+  const SmallDisk disk(dir_.path());
+  const fs::path& small = disk.mount;
+  const fs::path& salvage = disk.salvage;
+  const fs::path& state = disk.state;
   // flush_interval 0: a flush per finished page, so the disk fills up
   // between flushes rather than in the first one.
   const auto config = WriteConfig("output:\n"
@@ -333,9 +341,10 @@ TEST_F(OutputTest, NoSilentLoss_AFullDiskStopsTheCrawlNamingTheSinkAndTheStateHo
 TEST_F(OutputTest, NoSilentLoss_ASqliteStoreOnAFullDiskStopsTheCrawlNamingIt) {
   std::string why;
   if (!MountNamespacesWork(why)) GTEST_SKIP() << "no mount namespace with tmpfs here (unshare): " << why;
-  const fs::path small = dir_.path() / "small";
-  const fs::path salvage = dir_.path() / "salvage";
-  const fs::path state = dir_.path() / "state";
+  const SmallDisk disk(dir_.path());
+  const fs::path& small = disk.mount;
+  const fs::path& salvage = disk.salvage;
+  const fs::path& state = disk.state;
   const auto config = WriteConfig("output:\n"
                                   "  flush_interval: 0s\n"
                                   "  sinks:\n"
