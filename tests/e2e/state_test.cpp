@@ -64,6 +64,10 @@ class CrawlStateTest : public ::testing::Test {
                             "  max_connections_per_host: 2\n"
                             "output:\n"
                             "  jsonl: " + Output().string() + "\n"
+                            // Every finished page committed at once: the
+                            // window in which a kill makes a page be fetched
+                            // again is then only the answer's own processing.
+                            "  flush_interval: 0ms\n"
                             "sites:\n"
                             "  - name: almaghribtoday-en\n"
                             "    plugin: almaghribtoday\n"
