@@ -247,6 +247,12 @@ struct IpNetwork {
 // set under the prefix ("10.1.2.3/8") are an error: they usually mean a typo.
 std::optional<IpNetwork> ParseIpNetwork(std::string_view text, std::string& error);
 
+// frontier.backend: where the frontier and the crawl's shared state live.
+enum class FrontierBackend {
+  kEmbedded,  // in this process (and crawler.state_dir): one machine
+  kRedis,     // in Redis (frontier.redis): N workers on any machines share one crawl
+};
+
 struct CrawlerConfig {
   int threads = 0;                  // threads: network threads (0 = number of cores)
   int parse_threads = 0;            // parse_threads: plugin threads (0 = number of cores)
@@ -255,6 +261,12 @@ struct CrawlerConfig {
   // spill to disk (crawler.state_dir/frontier-spill, or the temporary
   // directory) until their host needs them. 0: never spill.
   int64_t frontier_memory_items = 1'000'000;
+  // frontier.*: the shared backend (docs/distributed.md).
+  FrontierBackend frontier_backend = FrontierBackend::kEmbedded;
+  std::string frontier_redis;                 // frontier.redis: redis://host:port/db
+  std::string frontier_crawl = "newshound";   // frontier.crawl: the crawl's name, the hash tag of its keys
+  Millis frontier_lease_ttl{10'000};          // frontier.lease_ttl: how long a host lease lives unrenewed
+  int frontier_claim_batch = 16;              // frontier.claim_batch: URLs taken from a host at a time
   Millis plugin_timeout{10'000};    // plugin_timeout: time budget of one plugin call on one page
   // shutdown_timeout: after SIGINT/SIGTERM, how long requests in flight may
   // take to finish; then they are abandoned (and stay queued in the state).

@@ -17,6 +17,7 @@
 
 #include "newshound/redact.h"
 #include "newshound/url.h"
+#include "distributed/redis_client.h"
 #include "policy/schedule.h"
 
 namespace newshound {
@@ -703,6 +704,41 @@ class Loader {
                                   config.crawler.metrics_in_run = Bool(m, mk);
                                 }}});
               }},
+             {"frontier", [&](const YAML::Node& n, const std::string& k) {
+                ReadMap(n, k, {{"backend", [&](const YAML::Node& m, const std::string& mk) {
+                                  const std::string backend = String(m, mk);
+                                  if (backend == "embedded") config.crawler.frontier_backend = FrontierBackend::kEmbedded;
+                                  else if (backend == "redis") config.crawler.frontier_backend = FrontierBackend::kRedis;
+                                  else Fail(m.Mark(), "'" + mk + "' " + Echo(m, backend) + ": must be embedded or redis");
+                                }},
+                               {"redis", [&](const YAML::Node& m, const std::string& mk) {
+                                  config.crawler.frontier_redis = String(m, mk);
+                                  auto address = distributed::ParseRedisUrl(config.crawler.frontier_redis);
+                                  if (!address.ok()) Fail(m.Mark(), "'" + mk + "' " + address.status().message());
+                                }},
+                               {"crawl", [&](const YAML::Node& m, const std::string& mk) {
+                                  const std::string name = String(m, mk);
+                                  const bool good = !name.empty() && name.size() <= 64 &&
+                                                    std::all_of(name.begin(), name.end(), [](char c) {
+                                                      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                                                             c == '_' || c == '.';
+                                                    });
+                                  if (!good)
+                                    Fail(m.Mark(), "'" + mk + "' " + Echo(m, name) +
+                                                       ": 1 to 64 letters, digits, '-', '_' or '.'");
+                                  config.crawler.frontier_crawl = name;
+                                }},
+                               {"lease_ttl", [&](const YAML::Node& m, const std::string& mk) {
+                                  config.crawler.frontier_lease_ttl = Duration(m, mk);
+                                  if (config.crawler.frontier_lease_ttl < Millis(1'000))
+                                    Fail(m.Mark(), "'" + mk + "' must be at least 1s");
+                                }},
+                               {"claim_batch", [&](const YAML::Node& m, const std::string& mk) {
+                                  config.crawler.frontier_claim_batch = static_cast<int>(Integer(m, mk, 1, 10'000));
+                                }}});
+                if (config.crawler.frontier_backend == FrontierBackend::kRedis && config.crawler.frontier_redis.empty())
+                  Fail(n.Mark(), "'" + k + ".backend' is redis: '" + k + ".redis' (redis://host:port/db) is needed");
+              }},
              // Read below, once the crawler-wide defaults they inherit are known.
              {"sites", [](const YAML::Node&, const std::string&) {}}},
             {"sites"});
@@ -793,6 +829,9 @@ class Loader {
       }
       for (auto& host : site.hosts)
         for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (config.crawler.frontier_backend == FrontierBackend::kRedis && site.politeness.key == PolitenessKey::kIp)
+        Fail(site_node.Mark(), "'" + path + ".politeness.key' is ip: not with frontier.backend redis (a URL is queued "
+                               "under its politeness key before it is fetched, so the key must not need DNS; use host or domain)");
       config.sites.push_back(std::move(site));
     }
     return config;

@@ -36,6 +36,7 @@
 #include <random>
 #include <thread>
 
+#include "distributed/shared_frontier.h"
 #include "frontier/frontier.h"
 #include "frontier/seen_set.h"
 #include "net/cookie_jar.h"
@@ -244,6 +245,7 @@ class Crawl {
       state_ = own_state_.get();
     }
     if (Status status = ReconcileOutput(); !status.ok()) return status;
+    if (Status status = ConnectShared(); !status.ok()) return status;
 
     StartSites();
     CommitState();
@@ -298,6 +300,7 @@ class Crawl {
     } else if (Status status = state_->Commit(); !status.ok()) {
       return status;
     }
+    LeaveShared();
 
     if (frontier_.spilled_total() > 0)
       spdlog::info("{} URLs went through the frontier's spill files (over crawler.frontier_memory_items)",
@@ -327,6 +330,12 @@ class Crawl {
     std::vector<sink::Sink*> exchange_sinks;  // of sinks_, those this site's requests and responses go to
     int64_t unflushed_articles = 0;           // written to the sinks, not flushed yet
     int64_t run = 0;              // this run's number in the crawl state
+    // frontier.backend redis: the run's number in the shared state (the
+    // local state keeps its own numbering), and the URLs of it claimed
+    // here that have no outcome yet.
+    int64_t shared_run = 0;
+    int64_t shared_held = 0;
+    Clock::time_point next_finish_check{};
     bool active = false;          // a run is in progress
     int64_t run_started_ms = 0;   // Unix time the current (or last) run started
     SiteSummary at_run_start;     // the counters when the run started: what the run did is the difference
@@ -372,6 +381,7 @@ class Crawl {
       Site& site = sites_[i];
       site.config = &cfg;
       site.summary.name = cfg.name;
+      site_index_[cfg.name] = i;
       site.summary.plugin = cfg.plugin;
       metrics_.AddSite(cfg.name);
       site.fetch = FetchSettingsFor(config_, cfg);
@@ -442,7 +452,18 @@ class Crawl {
     metrics_.RunStarted(cfg.name, site.run, site.run_started_ms);
     metrics_.SetNextRun(cfg.name, std::nullopt);
     if (serve_) spdlog::info("site {}: run {} starts", cfg.name, site.run);
-    if (run->resumed && ResumeRun(site_index)) return;
+    if (shared_) {
+      // The run is the shared one: joined if other workers have it going,
+      // else started here, and then seeded by this worker alone.
+      auto join = shared_->JoinRun(cfg.name);
+      if (!join.ok()) return StateFailed(join.status().WithContext("frontier.redis"));
+      site.shared_run = join->run;
+      spdlog::info("site {}: {} shared run {} of crawl '{}' as worker {}", cfg.name, join->started ? "started" : "joined",
+                   join->run, config_.crawler.frontier_crawl, shared_->worker());
+      if (!join->started) return;
+    } else if (run->resumed && ResumeRun(site_index)) {
+      return;
+    }
     for (const auto& url : cfg.start_urls) Offer(site_index, url, 0, Priority::kHigh);
     for (const auto& url : cfg.discovery.sitemaps) Offer(site_index, url, 0, Priority::kHigh);
     for (const auto& url : cfg.discovery.feeds) Offer(site_index, url, 0, Priority::kHigh);
@@ -450,6 +471,13 @@ class Crawl {
     // (serve); the others offer theirs when it arrives (ApplyRobots).
     for (const auto& [origin, robots] : robots_)
       if (robots.state == OriginRobots::State::kKnown && robots.rules) OfferRobotsSitemaps(site_index, origin, *robots.rules);
+    if (shared_) {
+      // The start URLs are in the shared frontier: the seed token goes, and
+      // from now on the run finishes when nothing is open.
+      FlushSharedOffers();
+      if (Status status = shared_->SeedDone(cfg.name, site.shared_run); !status.ok())
+        StateFailed(status.WithContext("frontier.redis"));
+    }
   }
 
   // Strand: after each piece of work, the runs that have nothing left end:
@@ -459,7 +487,8 @@ class Crawl {
     if (stopping_) return;
     for (size_t i = 0; i < sites_.size(); ++i) {
       Site& site = sites_[i];
-      if (!site.active || site.OpenUrls() > 0) continue;
+      if (!site.active) continue;
+      if (shared_ ? !SharedRunDone(site) : site.OpenUrls() > 0) continue;
       // A run is finished with its articles flushed and counted.
       if (site.unflushed_articles > 0 && !FlushSinks()) return;
       site.active = false;
@@ -597,6 +626,11 @@ class Crawl {
   void OfferNormalized(size_t site_index, std::string url, int depth, Priority priority) {
     Site& site = sites_[site_index];
     if (!site.seen.Insert(url)) return;
+    if (shared_) {
+      // Whether it is new to the run is for the shared seen set to say.
+      OfferShared(site_index, std::move(url), depth, priority);
+      return;
+    }
     ++site.summary.urls_accepted;
     if (auto why = OutOfScope(site, url, depth == 0)) {
       Record(site, url, OutcomeKind::kOutOfScope, *why);
@@ -727,6 +761,7 @@ class Crawl {
   // Counts and logs a URL's terminal outcome for the summary.
   void Record(Site& site, const std::string& url, OutcomeKind kind, const std::string& detail) {
     ++site.summary.outcomes[static_cast<int>(kind)];
+    if (shared_) SharedOutcome(site, url, kind);
     if (kind == OutcomeKind::kFetched || kind == OutcomeKind::kNotModified) {
       spdlog::debug("{} {}", OutcomeKindName(kind), url);
     } else if (kind == OutcomeKind::kOutOfScope || kind == OutcomeKind::kOverBudget || kind == OutcomeKind::kCancelled ||
@@ -791,7 +826,7 @@ class Crawl {
   void UpdateGauges() {
     metrics_.SetInFlight(in_flight_.load());
     for (const Site& site : sites_)
-      if (site.active) metrics_.SetQueueDepth(site.config->name, site.OpenUrls());
+      if (site.active) metrics_.SetQueueDepth(site.config->name, std::max<int64_t>(0, site.OpenUrls()));
   }
 
   asio::awaitable<void> Schedule() {
@@ -799,6 +834,7 @@ class Crawl {
     const int max_in_flight = config_.crawler.max_in_flight;
     for (;;) {
       StartDueRuns();
+      if (shared_) ShareWork();
       while (!stopping_ && in_flight_ < max_in_flight) {
         const auto now = Clock::now();
         auto item = frontier_.PopReady(now);
@@ -837,7 +873,10 @@ class Crawl {
         spill_warned_ = true;
         spdlog::warn("{}: the frontier keeps everything in memory from now on", *frontier_.spill_disabled());
       }
-      const bool idle = in_flight_ == 0 && frontier_.queued() == 0 && items_waiting_for_dns_ == 0;
+      // With a shared frontier a run goes on while other workers have its
+      // URLs: work can still come here until the run is finished.
+      const bool idle = in_flight_ == 0 && frontier_.queued() == 0 && items_waiting_for_dns_ == 0 &&
+                        (!shared_ || stopping_ || !AnyRunActive());
       if (idle && (!serve_ || stopping_)) break;
       const bool runs_to_come = std::any_of(sites_.begin(), sites_.end(), [](const Site& site) {
         return site.active || site.next_start.has_value();
@@ -857,6 +896,9 @@ class Crawl {
       // Articles waiting for their flush are flushed on time even when
       // nothing else happens.
       if (SinksDirty()) next = std::min(*next, last_flush_ + config_.crawler.flush_interval);
+      // Shared: claims of new work, lease renewals and the run's end are
+      // looked for on a short tick.
+      if (shared_ && !stopping_ && AnyRunActive()) next = std::min(*next, Clock::now() + kSharedTick);
       wake_.expires_at(*next);
       co_await wake_.async_wait(kTuple);  // cancelled when a request ends or work arrives
     }
@@ -871,6 +913,8 @@ class Crawl {
       robots.state = OriginRobots::State::kUnknown;  // cache expired: fetch again
       robots.failures = 0;
     }
+    // Another worker of the crawl may have fetched it already.
+    if (robots.state == OriginRobots::State::kUnknown && shared_) LoadSharedRobots(site, item, robots, now);
     if (robots.state != OriginRobots::State::kKnown) {
       const std::string host_key = item.host_key;
       if (robots.state == OriginRobots::State::kUnknown) {
@@ -948,6 +992,7 @@ class Crawl {
     asio::post(strand_, [this, done = std::move(done)]() mutable {
       --in_flight_;
       frontier_.Finished(done.item.host_key);
+      if (shared_) shared_last_finish_[done.item.host_key] = Clock::now();
       wake_.cancel();
       WriteExchanges(sites_[done.item.site], done.fetch);
       // Labelled by host name (the politeness key may be a domain or an address).
@@ -1073,20 +1118,24 @@ class Crawl {
                               fetch.kind != OutcomeKind::kTooLarge);
     robots.reason.clear();
     robots.refusal = OutcomeKind::kRobotsDisallowed;
+    std::string shared_value;  // the answer as the other workers of a shared crawl get it
     if (fetch.kind == OutcomeKind::kBlockedAddress) {
       // Not unavailable, and no retry can change it: the guard refuses
       // every URL of this origin, so they end as what it said, now.
       robots.rules = std::make_shared<const RobotsRules>(RobotsRules::DisallowAll());
       robots.reason = fetch.detail;
       robots.refusal = OutcomeKind::kBlockedAddress;
+      shared_value = "B\n" + robots.reason;
       spdlog::warn("{}: {}", origin, fetch.detail);
     } else if (fetch.kind == OutcomeKind::kFetched) {
       robots.rules = std::make_shared<const RobotsRules>(RobotsRules::Parse(fetch.body));
+      shared_value = "R\n" + fetch.body;
       for (const auto& warning : robots.rules->warnings()) spdlog::debug("{}: {}", done.item.url, warning);
       spdlog::info("{}: {} bytes, {} sitemap(s)", done.item.url, fetch.body.size(), robots.rules->sitemaps().size());
     } else if (!unreachable) {
       // 4xx, too many redirects, too large: "unavailable", so everything is allowed.
       robots.rules = std::make_shared<const RobotsRules>(RobotsRules::AllowAll());
+      shared_value = "A\n";
       spdlog::info("{} unavailable ({}): everything allowed", done.item.url,
                    fetch.status ? "HTTP " + std::to_string(fetch.status) : std::string(OutcomeKindName(fetch.kind)));
     } else {
@@ -1108,6 +1157,7 @@ class Crawl {
       robots.rules = std::make_shared<const RobotsRules>(RobotsRules::DisallowAll());
       robots.reason = done.item.url + " unreachable after " + std::to_string(robots.failures) +
                       " attempt(s) (" + what + "): everything disallowed for now";
+      shared_value = "D\n" + robots.reason;
       spdlog::warn("{}", robots.reason);
     }
     robots.state = OriginRobots::State::kKnown;
@@ -1115,7 +1165,15 @@ class Crawl {
     if (!stopping_)
       for (size_t i = 0; i < sites_.size(); ++i) OfferRobotsSitemaps(i, origin, *robots.rules);
     robots.expires = now + site.config->robots.cache_ttl;
-    if (auto crawl_delay = robots.rules->CrawlDelay(site.config->robots.agent)) {
+    ApplyCrawlDelay(site, origin, host_key, *robots.rules);
+    if (shared_) {
+      if (Status status = shared_->PutRobots(origin, shared_value, site.config->robots.cache_ttl); !status.ok())
+        StateFailed(status.WithContext("frontier.redis"));
+    }
+  }
+
+  void ApplyCrawlDelay(const Site& site, const std::string& origin, const std::string& host_key, const RobotsRules& rules) {
+    if (auto crawl_delay = rules.CrawlDelay(site.config->robots.agent)) {
       const Millis capped = std::min(*crawl_delay, site.config->politeness.max_crawl_delay);
       if (capped > frontier_.Delay(host_key)) {
         spdlog::info("{}: Crawl-delay {} ms (capped at {} ms by politeness.max_crawl_delay)", origin,
@@ -1124,6 +1182,35 @@ class Crawl {
       }
       if (auto throttle = throttles_.find(host_key); throttle != throttles_.end()) throttle->second.RaiseFloor(capped);
     }
+  }
+
+  // Strand: an origin's robots.txt as another worker of the shared crawl
+  // stored it (ApplyRobots), for what is left of its cache time.
+  void LoadSharedRobots(const Site& site, const CrawlItem& item, OriginRobots& robots, Clock::time_point now) {
+    auto stored = shared_->GetRobots(item.origin);
+    if (!stored.ok()) return StateFailed(stored.status().WithContext("frontier.redis"));
+    if (!*stored || (*stored)->value.size() < 2 || (*stored)->value[1] != '\n') return;
+    const std::string& value = (*stored)->value;
+    const std::string rest = value.substr(2);
+    robots.reason.clear();
+    robots.refusal = OutcomeKind::kRobotsDisallowed;
+    switch (value[0]) {
+      case 'R': robots.rules = std::make_shared<const RobotsRules>(RobotsRules::Parse(rest)); break;
+      case 'A': robots.rules = std::make_shared<const RobotsRules>(RobotsRules::AllowAll()); break;
+      case 'B':
+        robots.refusal = OutcomeKind::kBlockedAddress;
+        [[fallthrough]];
+      case 'D':
+        robots.rules = std::make_shared<const RobotsRules>(RobotsRules::DisallowAll());
+        robots.reason = rest;
+        break;
+      default: return;
+    }
+    robots.state = OriginRobots::State::kKnown;
+    robots.failures = 0;
+    robots.expires = now + (*stored)->ttl;
+    ApplyCrawlDelay(site, item.origin, item.host_key, *robots.rules);
+    spdlog::debug("{}: robots.txt from the shared crawl state", item.origin);
   }
 
   policy::AdaptiveThrottle* ThrottleFor(const Site& site, const std::string& host_key) {
@@ -1357,6 +1444,10 @@ class Crawl {
       Record(site, item.url, OutcomeKind::kCancelled, "crawl stopped during a redirect to " + *target);
       return;
     }
+    if (shared_) {
+      FollowRedirectShared(site, std::move(item), std::move(*target));
+      return;
+    }
     // The target is a URL like any other: fetched once per crawl, however
     // many URLs redirect to it.
     if (!site.seen.Insert(*target)) {
@@ -1377,7 +1468,22 @@ class Crawl {
   bool WriteArticle(Site& site, const Completion& done, const ArticleRecord& article) {
     const std::string key = ArticleKey(article.Field("canonical_url"), done.fetch.final_url);
     const std::string content_hash = ArticleContentHash(article.Field("title"), article.Field("body"));
-    auto written = state_->ArticleHash(site.config->name, key);
+    if (shared_) {
+      // The atomic claim by canonical URL: one worker of the crawl writes it.
+      auto claimed = shared_->ClaimArticle(site.config->name, key, content_hash);
+      if (!claimed.ok()) {
+        StateFailed(claimed.status().WithContext("frontier.redis"));
+        return false;
+      }
+      if (!*claimed) {
+        ++site.summary.duplicate_articles;
+        spdlog::debug("article {} already written by the crawl (canonical {})", done.fetch.final_url, key);
+        return true;
+      }
+      shared_articles_.push_back({site.config->name, key, content_hash});
+    }
+    auto written = shared_ ? Result<std::optional<std::string>>(std::optional<std::string>())
+                           : state_->ArticleHash(site.config->name, key);
     if (!written.ok()) {
       StateFailed(written.status());
       return false;
@@ -1514,11 +1620,297 @@ class Crawl {
   // when 512 are pending). After an output failure nothing is committed.
   void CommitState() {
     if (output_failed_) return;
+    // Links before the completion of the page that gave them: the run must
+    // not look finished in between.
+    if (shared_) FlushSharedOffers();
     if (SinksDirty()) {
       const bool due = unflushed_articles_ >= 512 || Clock::now() - last_flush_ >= config_.crawler.flush_interval;
       if (!due || !FlushSinks()) return;
     }
     if (Status status = state_->Commit(); !status.ok()) StateFailed(status);
+    // Only what the sinks have for sure is done in the shared state.
+    if (shared_ && !SinksDirty()) SendSharedDone();
+  }
+
+  // --- frontier.backend redis: the shared frontier (docs/distributed.md) ---
+
+  Status ConnectShared() {
+    if (config_.crawler.frontier_backend != FrontierBackend::kRedis) return Status::Ok();
+    auto address = distributed::ParseRedisUrl(config_.crawler.frontier_redis);
+    if (!address.ok()) return address.status().WithContext("frontier.redis");
+    distributed::SharedFrontierOptions options;
+    options.crawl = config_.crawler.frontier_crawl;
+    options.lease_ttl = config_.crawler.frontier_lease_ttl;
+    options.claim_per_host = config_.crawler.frontier_claim_batch;
+    options.claim_hosts = std::max(4, config_.crawler.max_in_flight / 2);
+    auto shared = distributed::SharedFrontier::Connect(*address, options);
+    if (!shared.ok()) return shared.status().WithContext("frontier.redis");
+    shared_ = std::move(*shared);
+    spdlog::info("frontier: crawl '{}' shared in {} (worker {})", options.crawl, address->ToString(), shared_->worker());
+    return Status::Ok();
+  }
+
+  bool AnyRunActive() const {
+    return std::any_of(sites_.begin(), sites_.end(), [](const Site& site) { return site.active; });
+  }
+
+  // Strand: a URL new to this worker goes to the shared seen set, with what
+  // is to become of it (queued under its politeness key, or an outcome of
+  // its own); sent in a batch by FlushSharedOffers.
+  void OfferShared(size_t site_index, std::string url, int depth, Priority priority) {
+    Site& site = sites_[site_index];
+    SharedOffer offer;
+    offer.site = site_index;
+    offer.depth = depth;
+    offer.priority = priority;
+    if (auto why = OutOfScope(site, url, depth == 0)) {
+      offer.settle = {OutcomeKind::kOutOfScope, *why};
+    } else if (site.config->max_depth > 0 && depth > site.config->max_depth) {
+      offer.settle = {OutcomeKind::kOverBudget, "deeper than max_depth"};
+    } else if (depth > 0) {
+      if (auto why = CrawledBefore(site, url)) offer.settle = {OutcomeKind::kSeenBefore, *why};
+    }
+    if (!offer.settle) {
+      const UrlParts parts = *ParseHttpUrl(url);
+      offer.host = HostKey(site, parts).value_or("host:" + parts.host);  // never an ip key here (config)
+    }
+    offer.url = std::move(url);
+    shared_offers_.push_back(std::move(offer));
+  }
+
+  // Strand: the offers made since the last call, one script per site. Each
+  // URL the shared seen set did not have is this worker's: counted, and
+  // given its outcome now if it is not to be fetched.
+  void FlushSharedOffers() {
+    if (shared_offers_.empty() || state_failed_) return;
+    std::vector<SharedOffer> offers = std::move(shared_offers_);
+    shared_offers_.clear();
+    std::map<size_t, std::vector<size_t>> by_site;
+    for (size_t i = 0; i < offers.size(); ++i) by_site[offers[i].site].push_back(i);
+    for (const auto& [site_index, which] : by_site) {
+      Site& site = sites_[site_index];
+      std::vector<distributed::SharedFrontier::Offer> batch;
+      batch.reserve(which.size());
+      for (size_t i : which) {
+        const SharedOffer& offer = offers[i];
+        distributed::SharedFrontier::Offer shared;
+        shared.fingerprint = distributed::UrlFingerprint(offer.url);
+        if (!offer.settle) {
+          shared.host = offer.host;
+          distributed::SharedItem item;
+          item.site = site.config->name;
+          item.url = offer.url;
+          item.run = site.shared_run;
+          item.depth = offer.depth;
+          item.high_priority = offer.priority == Priority::kHigh;
+          shared.item = item.Encode();
+        }
+        batch.push_back(std::move(shared));
+      }
+      auto fresh = shared_->OfferUrls(site.config->name, site.shared_run, batch);
+      if (!fresh.ok()) return StateFailed(fresh.status().WithContext("frontier.redis"));
+      for (size_t k = 0; k < which.size(); ++k) {
+        if (!(*fresh)[k]) continue;
+        const SharedOffer& offer = offers[which[k]];
+        ++site.summary.urls_accepted;
+        if (offer.settle) Record(site, offer.url, offer.settle->first, offer.settle->second);
+      }
+    }
+  }
+
+  // Strand: renews the leases (and the heartbeat), and when the local queue
+  // runs low claims more hosts and their URLs into it.
+  void ShareWork() {
+    const auto now = Clock::now();
+    if (now >= next_renew_) {
+      next_renew_ = now + config_.crawler.frontier_lease_ttl / 3;
+      std::vector<std::string> hosts;
+      hosts.reserve(shared_held_.size());
+      for (const auto& [host, count] : shared_held_) hosts.push_back(host);
+      auto lost = shared_->Renew(hosts);
+      if (!lost.ok()) return StateFailed(lost.status().WithContext("frontier.redis"));
+      for (const auto& host : *lost)
+        spdlog::warn("{}: host lease lost (not renewed in time): another worker may fetch its URLs again", host);
+    }
+    if (stopping_ || state_failed_ || !AnyRunActive() || now < next_claim_) return;
+    if (frontier_.queued() >= static_cast<size_t>(config_.crawler.max_in_flight)) return;
+    auto claimed = shared_->Claim(shared_held_.size());
+    if (!claimed.ok()) return StateFailed(claimed.status().WithContext("frontier.redis"));
+    next_claim_ = claimed->empty() ? now + kSharedTick : now;
+    for (auto& lease : *claimed) {
+      if (lease.recovered > 0)
+        spdlog::info("{}: {} URL(s) that a worker left in flight queued again", lease.host, lease.recovered);
+      for (auto& text : lease.items) TakeClaimed(lease.host, std::move(text));
+      if (shared_held_.find(lease.host) == shared_held_.end()) ReleaseHost(lease.host);
+    }
+  }
+
+  // Strand: one claimed URL into the local frontier, under the host's lease.
+  void TakeClaimed(const std::string& host, std::string text) {
+    auto shared_item = distributed::SharedItem::Decode(text);
+    auto site_it = shared_item ? site_index_.find(shared_item->site) : site_index_.end();
+    if (site_it == site_index_.end() || !sites_[site_it->second].active ||
+        sites_[site_it->second].shared_run != shared_item->run) {
+      // Not for this worker: a site of another config, or another run of
+      // it. Back to the queue for a worker it is for.
+      const std::string field = shared_item ? distributed::SharedItem::Field(shared_item->site, shared_item->url)
+                                            : text.substr(0, text.find('\t', text.find('\t') + 1));
+      spdlog::warn("{}: claimed {} that is not for this worker (site or run unknown here); left in the queue",
+                   host, shared_item ? shared_item->url : text);
+      if (Status status = shared_->Requeue(host, field, text); !status.ok()) StateFailed(status);
+      return;
+    }
+    Site& site = sites_[site_it->second];
+    CrawlItem item;
+    item.url = std::move(shared_item->url);
+    item.site = site_it->second;
+    item.depth = shared_item->depth;
+    item.priority = shared_item->high_priority ? Priority::kHigh : Priority::kLow;
+    item.redirects = std::move(shared_item->redirects);
+    item.origin = OriginKey(*ParseHttpUrl(item.fetch_url()));
+    item.host_key = host;
+    site.seen.Insert(item.fetch_url());
+    shared_claimed_[distributed::SharedItem::Field(site.config->name, item.url)] = {host, std::move(text)};
+    ++shared_held_[host];
+    ++site.shared_held;
+    frontier_.Push(std::move(item), site.policy);
+  }
+
+  // Strand: a claimed URL reached its outcome. Its completion is sent once
+  // the sinks have flushed what it wrote (SendSharedDone); until then it
+  // stays in flight under this worker's heartbeat. A cancelled one goes
+  // back to the shared queue at once.
+  void SharedOutcome(Site& site, const std::string& url, OutcomeKind kind) {
+    auto it = shared_claimed_.find(distributed::SharedItem::Field(site.config->name, url));
+    if (it == shared_claimed_.end()) return;  // settled when offered: it was never queued
+    ClaimedUrl claimed = std::move(it->second);
+    std::string field = it->first;
+    shared_claimed_.erase(it);
+    if (kind == OutcomeKind::kCancelled) {
+      if (Status status = shared_->Requeue(claimed.host, field, claimed.item); !status.ok())
+        StateFailed(status.WithContext("frontier.redis"));
+    } else {
+      shared_done_.push_back({static_cast<size_t>(&site - sites_.data()), claimed.host, std::move(field)});
+    }
+    // The host's politeness is this worker's no longer than it fetches from
+    // it; the completion (durability) follows on its own.
+    Unhold(site, claimed.host);
+  }
+
+  // Strand: a redirect's next hop, which may be on another host: it goes
+  // back to the shared queue of that host (at its head), unless the crawl
+  // has its target already.
+  void FollowRedirectShared(Site& site, CrawlItem item, std::string target) {
+    const std::string field = distributed::SharedItem::Field(site.config->name, item.url);
+    auto claimed = shared_claimed_.find(field);
+    if (claimed == shared_claimed_.end()) return;  // not held here any more (lease lost): its new holder settles it
+    site.seen.Insert(target);
+    const UrlParts parts = *ParseHttpUrl(target);
+    distributed::SharedFrontier::Offer offer;
+    offer.fingerprint = distributed::UrlFingerprint(target);
+    offer.host = HostKey(site, parts).value_or("host:" + parts.host);
+    offer.front = true;
+    distributed::SharedItem next;
+    next.site = site.config->name;
+    next.url = item.url;
+    next.run = site.shared_run;
+    next.depth = item.depth;
+    next.high_priority = item.priority == Priority::kHigh;
+    next.redirects = item.redirects;
+    next.redirects.push_back(target);
+    offer.item = next.Encode();
+    const std::string from_host = claimed->second.host;
+    auto moved = shared_->Transfer(site.config->name, site.shared_run, from_host, field, offer);
+    if (!moved.ok()) return StateFailed(moved.status().WithContext("frontier.redis"));
+    switch (*moved) {
+      case distributed::SharedFrontier::TransferResult::kDuplicate:
+        Settle(site, item.url, OutcomeKind::kDuplicate, "redirects to " + target + ", which the crawl already has");
+        return;
+      case distributed::SharedFrontier::TransferResult::kLost:
+        spdlog::warn("{}: redirect to {} not followed here: the lease of {} was lost", item.url, target, from_host);
+        [[fallthrough]];
+      case distributed::SharedFrontier::TransferResult::kMoved:
+        spdlog::debug("{}: redirect to {} queued in the shared frontier", item.url, target);
+        shared_claimed_.erase(claimed);
+        Unhold(site, from_host);
+        return;
+    }
+  }
+
+  // Strand: the completions (and article confirmations) held back until
+  // the sinks flushed, sent.
+  void SendSharedDone() {
+    if (state_failed_ || (shared_done_.empty() && shared_articles_.empty())) return;
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> articles;
+    for (auto& article : shared_articles_) articles[article.site].emplace_back(article.key, article.hash);
+    shared_articles_.clear();
+    for (const auto& [site, keys] : articles) {
+      if (Status status = shared_->ConfirmArticles(site, keys); !status.ok())
+        return StateFailed(status.WithContext("frontier.redis"));
+    }
+    std::map<size_t, std::vector<std::pair<std::string, std::string>>> done;
+    for (const auto& entry : shared_done_) done[entry.site].emplace_back(entry.host, entry.field);
+    shared_done_.clear();
+    for (auto& [site_index, pairs] : done) {
+      Site& site = sites_[site_index];
+      auto left = shared_->Complete(site.config->name, site.shared_run, pairs);
+      if (!left.ok()) return StateFailed(left.status().WithContext("frontier.redis"));
+      if (*left <= 0) site.next_finish_check = {};
+    }
+  }
+
+  // Strand: one URL of `host` fewer to fetch here; with none left, the host
+  // goes back with the time its next request may start.
+  void Unhold(Site& site, const std::string& host) {
+    --site.shared_held;
+    auto it = shared_held_.find(host);
+    if (it == shared_held_.end() || --it->second > 0) return;
+    shared_held_.erase(it);
+    ReleaseHost(host);
+  }
+
+  void ReleaseHost(const std::string& host) {
+    // Measured from the end of the last response, not the start of its
+    // request: the next worker's first request then reaches the server a
+    // whole delay after this worker's last one, however long that took.
+    const auto now = Clock::now();
+    auto until = frontier_.NextStart(host);
+    if (auto last = shared_last_finish_.find(host); last != shared_last_finish_.end())
+      until = std::max(until, last->second + frontier_.Delay(host));
+    const auto wait = std::chrono::ceil<Millis>(std::max(until - now, Clock::duration::zero()));
+    if (Status status = shared_->Release(host, wait); !status.ok()) StateFailed(status.WithContext("frontier.redis"));
+  }
+
+  // Strand: whether the site's shared run has finished (nothing open in any
+  // worker), asked at most every kSharedTick.
+  bool SharedRunDone(Site& site) {
+    if (site.shared_held > 0 || !shared_offers_.empty()) return false;
+    const auto now = Clock::now();
+    if (now < site.next_finish_check) return false;
+    site.next_finish_check = now + kSharedTick;
+    auto finished = shared_->RunFinished(site.config->name, site.shared_run);
+    if (!finished.ok()) {
+      StateFailed(finished.status().WithContext("frontier.redis"));
+      return false;
+    }
+    return *finished;
+  }
+
+  // At the end of Run(): what is done is sent, the hosts still held go back
+  // (with what they still have in flight, which the next claim queues
+  // again), and the heartbeat stops.
+  void LeaveShared() {
+    if (!shared_) return;
+    if (!output_failed_ && !state_failed_) SendSharedDone();
+    std::vector<std::string> hosts;
+    for (const auto& [host, count] : shared_held_) hosts.push_back(host);
+    for (const auto& host : hosts) ReleaseHost(host);
+    if (Status status = shared_->Leave(); !status.ok()) spdlog::warn("frontier.redis: {}", status.message());
+    const int64_t pages = TotalPages();
+    spdlog::info("frontier.redis: {} round trips{}, {} reconnect(s)", shared_->round_trips(),
+                 pages > 0 ? fmt::format(" ({:.2f} per page fetched)", static_cast<double>(shared_->round_trips()) / pages)
+                           : std::string(),
+                 shared_->reconnects());
   }
 
   void StateFailed(const Status& status) {
@@ -1728,6 +2120,38 @@ class Crawl {
   std::optional<Status> output_failed_;
   std::optional<Status> state_failed_;
   std::optional<Config> reload_;
+
+  // frontier.backend redis (strand only).
+  static constexpr Millis kSharedTick{50};
+  struct SharedOffer {
+    size_t site = 0;
+    std::string url;
+    int depth = 0;
+    Priority priority = Priority::kLow;
+    std::string host;  // politeness key, when it is to be queued
+    std::optional<std::pair<OutcomeKind, std::string>> settle;  // its outcome, when it is not
+  };
+  struct ClaimedUrl {
+    std::string host;  // the lease it is held under
+    std::string item;  // as the shared queue had it
+  };
+  struct SharedDone {
+    size_t site = 0;
+    std::string host, field;
+  };
+  struct SharedArticle {
+    std::string site, key, hash;
+  };
+  std::unique_ptr<distributed::SharedFrontier> shared_;
+  std::unordered_map<std::string, size_t> site_index_;           // site name -> index in sites_
+  std::vector<SharedOffer> shared_offers_;                       // offered, not sent yet
+  std::unordered_map<std::string, ClaimedUrl> shared_claimed_;   // by in-flight field, until its outcome
+  std::unordered_map<std::string, int64_t> shared_held_;         // host -> URLs claimed here, without their outcome yet
+  std::unordered_map<std::string, Clock::time_point> shared_last_finish_;  // host -> when its last response ended
+  std::vector<SharedDone> shared_done_;                          // outcomes waiting for the sinks' flush
+  std::vector<SharedArticle> shared_articles_;                   // claimed articles waiting for the sinks' flush
+  Clock::time_point next_claim_{};
+  Clock::time_point next_renew_{};
 };
 
 }  // namespace

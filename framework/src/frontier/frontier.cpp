@@ -278,6 +278,11 @@ void Frontier::SetDelay(const std::string& host_key, std::chrono::milliseconds d
   if (host.last_start != Clock::time_point{}) host.next_start = std::max(host.next_start, host.last_start + delay);
 }
 
+Clock::time_point Frontier::NextStart(const std::string& host_key) const {
+  auto it = hosts_.find(host_key);
+  return it == hosts_.end() ? Clock::time_point{} : it->second.next_start;
+}
+
 std::chrono::milliseconds Frontier::Delay(const std::string& host_key) const {
   auto it = hosts_.find(host_key);
   return it == hosts_.end() ? std::chrono::milliseconds(0) : it->second.policy.delay;

@@ -113,6 +113,9 @@ class Frontier {
   // Changes the host's delay (Crawl-delay, adaptive throttle).
   void SetDelay(const std::string& host_key, std::chrono::milliseconds delay);
   std::chrono::milliseconds Delay(const std::string& host_key) const;
+  // The earliest start of the host's next request (its delay and pauses);
+  // the epoch for a host it does not know.
+  Clock::time_point NextStart(const std::string& host_key) const;
 
   // Removes and returns everything still queued or delayed (when stopping).
   std::vector<CrawlItem> Drain();
