@@ -746,6 +746,7 @@ TEST(ConfigDocs, EveryKeyTheLoaderKnowsIsDocumented) {
       {"retries: {zz: 1}\nsites:\n" + site, ""},
       {"robots: {zz: 1}\nsites:\n" + site, ""},
       {"output: {zz: 1}\nsites:\n" + site, ""},
+      {"frontier: {zz: 1}\nsites:\n" + site, ""},
       {"url_normalization: {zz: 1}\nsites:\n" + site, ""},
       {"sites:\n" + site + "    zz: 1\n", ""},
       {"sites:\n" + site + "    discovery: {zz: 1}\n", "discovery."},
@@ -968,6 +969,49 @@ TEST(ConfigMetrics, ListenIsLoopbackOnly) {
   ASSERT_TRUE(in_run.ok()) << in_run.status().message();
   EXPECT_TRUE(in_run->crawler.metrics_in_run);
   EXPECT_EQ(in_run->crawler.progress_interval, Millis(5000));
+}
+
+}  // namespace
+}  // namespace newshound
+
+namespace newshound {
+namespace {
+
+TEST(ConfigFrontier, RedisBackendWithItsAddressNameAndLeases) {
+  auto config = Load("frontier:\n  backend: redis\n  redis: redis://10.1.2.3:6380/2\n  crawl: news-eu\n"
+                     "  lease_ttl: 5s\n  claim_batch: 4\nsites:\n  - name: a\n    plugin: p\n"
+                     "    start_urls: [https://a.test/]\n");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->crawler.frontier_backend, FrontierBackend::kRedis);
+  EXPECT_EQ(config->crawler.frontier_redis, "redis://10.1.2.3:6380/2");
+  EXPECT_EQ(config->crawler.frontier_crawl, "news-eu");
+  EXPECT_EQ(config->crawler.frontier_lease_ttl, Millis(5'000));
+  EXPECT_EQ(config->crawler.frontier_claim_batch, 4);
+  auto plain = Load("sites:\n  - name: a\n    plugin: p\n    start_urls: [https://a.test/]\n");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->crawler.frontier_backend, FrontierBackend::kEmbedded);
+}
+
+TEST(ConfigFrontier, MistakesAreNamedWithTheirLine) {
+  const std::string site = "sites:\n  - name: a\n    plugin: p\n    start_urls: [https://a.test/]\n";
+  struct Case {
+    std::string text, where, what;
+  };
+  const std::vector<Case> cases = {
+      {"frontier:\n  backend: redis\n" + site, ":2:", "'frontier.redis' (redis://host:port/db) is needed"},
+      {"frontier:\n  backend: etcd\n" + site, ":2:", "must be embedded or redis"},
+      {"frontier:\n  backend: redis\n  redis: http://x:1\n" + site, ":3:", "not a redis:// URL"},
+      {"frontier:\n  backend: redis\n  redis: redis://x:1\n  crawl: \"a b\"\n" + site, ":4:", "letters, digits"},
+      {"frontier:\n  backend: redis\n  redis: redis://x:1\n  lease_ttl: 100ms\n" + site, ":4:", "at least 1s"},
+      {"frontier:\n  backend: redis\n  redis: redis://x:1\npoliteness:\n  key: ip\n" + site, ":7:",
+       "not with frontier.backend redis"},
+  };
+  for (const auto& c : cases) {
+    auto config = Load(c.text);
+    ASSERT_FALSE(config.ok()) << c.text;
+    EXPECT_NE(config.status().message().find(c.where), std::string::npos) << config.status().message();
+    EXPECT_NE(config.status().message().find(c.what), std::string::npos) << config.status().message();
+  }
 }
 
 }  // namespace

@@ -170,6 +170,27 @@ TEST_F(SharedFrontierTest, ADeadWorkersUrlsInFlightGoBackToTheQueueWhenItsLeaseA
   EXPECT_TRUE(*alive->RunFinished("s", 1));
 }
 
+// A host whose queue ran dry while a live worker still has URLs of it in
+// flight is looked at again only later (in case that worker dies); new
+// URLs for it make it claimable at once all the same.
+TEST_F(SharedFrontierTest, NewUrlsForAHostWaitingOnlyForCompletionsAreClaimableAtOnce) {
+  auto a = Worker(), b = Worker();
+  ASSERT_TRUE(a->JoinRun("s").ok());
+  ASSERT_TRUE(a->OfferUrls("s", 1, {Queued("https://a.test/1", "host:a.test")}).ok());
+  auto taken = a->Claim(0);
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(Count(*taken), 1u);
+  ASSERT_TRUE(a->Release("host:a.test", milliseconds(0)).ok());  // fetched; its completion waits for a flush
+  std::this_thread::sleep_for(milliseconds(250));                  // past the handover grace
+  auto nothing = b->Claim(0);
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_EQ(Count(*nothing), 0u);  // only a's URL in flight: nothing to take
+  ASSERT_TRUE(b->OfferUrls("s", 1, {Queued("https://a.test/2", "host:a.test")}).ok());
+  auto now_claimable = b->Claim(0);
+  ASSERT_TRUE(now_claimable.ok());
+  EXPECT_EQ(Count(*now_claimable), 1u);
+}
+
 TEST_F(SharedFrontierTest, AnArticleIsClaimedByOneWorkerAndTakenOverOnlyFromADeadOne) {
   auto a = Worker(milliseconds(1'000)), b = Worker(milliseconds(1'000));
   ASSERT_TRUE(a->Renew({}).ok());  // heartbeats

@@ -16,6 +16,7 @@
 
 #include "e2e_support.h"
 #include "loopback.h"
+#include "distributed/redis_client.h"
 #include "redis_server.h"
 
 namespace newshound::e2e {
@@ -184,6 +185,56 @@ TEST_F(DistributedTest, ThreeWorkers_TheOutlet_EveryArticleOnceInTheUnionAndEver
   EXPECT_EQ(asked["/robots.txt"], 1);
 }
 
+// Two `serve` workers with a schedule: each run of the site is one shared
+// run that both join (one starts it), and over several runs every article
+// is written once in all.
+TEST_F(DistributedTest, Serve_TwoWorkersShareEachScheduledRunAndWriteEachArticleOnce) {
+  test::RedisServer redis;
+  test::OutletServerOptions options;
+  options.root = OutletDir("almaghribtoday") / "site";
+  options.http = false;
+  options.tls = true;
+  options.tls_names = {"en.almaghribtoday.test"};
+  test::OutletServer server(options);
+  crawler_extra_ = "  plugin_dir: " + std::string(NEWSHOUND_PLUGIN_DIR) + "\n";
+  const std::string site = "network:\n" + std::string(test::kAllowLoopback) +
+                           "  resolve:\n    \"en.almaghribtoday.test:443\": \"127.0.0.1:" +
+                           std::to_string(server.https_port()) + "\"\n"
+                           "tls:\n  ca_file: " + server.ca_file().string() + "\n"
+                           "politeness:\n  delay: 10ms\n  max_crawl_delay: 10ms\n"
+                           "sites:\n  - name: almaghribtoday-en\n    plugin: almaghribtoday\n"
+                           "    start_urls: [\"https://en.almaghribtoday.test/\"]\n    schedule: {every: 2s}\n";
+  std::vector<std::unique_ptr<test::Subprocess>> workers;
+  for (int w = 1; w <= 2; ++w)
+    workers.push_back(std::make_unique<test::Subprocess>(std::vector<std::string>{
+        std::string(NEWSHOUND_BIN_DIR) + "/newshound", "serve", WorkerConfig(w, redis.url(), site).string()}));
+  auto finished_runs = [](const std::string& err) {
+    int runs = 0;
+    for (size_t at = 0; (at = err.find(": run ", at)) != std::string::npos; ++at)
+      if (err.compare(err.find(' ', at + 6), 10, " finished:") == 0) ++runs;
+    return runs;
+  };
+  for (int i = 0; i < 600 && (finished_runs(workers[0]->Stderr()) < 3 || finished_runs(workers[1]->Stderr()) < 3); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (auto& worker : workers) worker->Kill(SIGTERM);
+  for (auto& worker : workers) {
+    auto status = worker->Wait(std::chrono::seconds(30));
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->exit_code, 130) << status->ToString() << worker->Stderr();  // stopped by the signal
+  }
+  for (int run = 1; run <= 3; ++run) {
+    const std::string joined = "joined shared run " + std::to_string(run) + " ";
+    const std::string started = "started shared run " + std::to_string(run) + " ";
+    const std::string a = workers[0]->Stderr(), b = workers[1]->Stderr();
+    EXPECT_TRUE((a.find(started) != std::string::npos && b.find(joined) != std::string::npos) ||
+                (b.find(started) != std::string::npos && a.find(joined) != std::string::npos))
+        << "run " << run << " was not one run shared by both workers:\n" << a << "\n---\n" << b;
+  }
+  const auto written = Union(2);
+  EXPECT_EQ(written.size(), 25u);
+  for (const auto& [url, times] : written) EXPECT_EQ(times, 1) << url;
+}
+
 // 5,000 articles (and 50 listing pages) over five hosts, three workers:
 // the union is the whole site once, every page was asked once, and the
 // work was shared (every worker fetched some of it).
@@ -261,9 +312,8 @@ TEST_F(DistributedTest, Politeness_AcrossWorkersNoHostIsAskedSoonerThanItsDelay)
 // A worker SIGKILLed mid-crawl: the two others end with the whole site in
 // the union of the three outputs (the killed one's included), once each:
 // its leases expired and its URLs in flight were fetched by the others.
-// The first worker crawls alone until it has written some articles, so it
-// holds every host with URLs in flight when it is killed, as the two
-// others start.
+// The first worker crawls alone until it has written some articles and is
+// killed at a moment it has URLs in flight; then the two others start.
 TEST_F(DistributedTest, Sigkill_OneWorkerKilledMidCrawl_TheOthersEndCompleteWithNoDuplicates) {
   test::TempDir root;
   const GeneratedSite site = WriteGeneratedSite(root.path(), 4, 300, 50);
@@ -281,9 +331,23 @@ TEST_F(DistributedTest, Sigkill_OneWorkerKilledMidCrawl_TheOthersEndCompleteWith
   for (int i = 0; i < 400 && (!fs::exists(Output(1)) || ReadJsonl(Output(1)).size() < 20); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   ASSERT_TRUE(workers[0]->Running()) << "worker 1 ended before the kill: " << workers[0]->Stderr();
-  auto others = StartWorkers({configs[1], configs[2]});
+  // Killed while it has URLs in flight in Redis (taken, their outcome not
+  // yet flushed; right after one of its flushes it may briefly have none),
+  // and alone, so that they are its own.
+  distributed::RedisClient inspect(*distributed::ParseRedisUrl(redis.url()), distributed::RedisOptions{});
+  ASSERT_TRUE(inspect.Connect().ok());
+  auto in_flight = [&] {
+    int64_t total = 0;
+    auto keys = inspect.Call({"KEYS", "{nh:test}:inflight:*"});
+    if (keys.ok())
+      for (const auto& key : keys->elements) total += inspect.Call({"HLEN", key.text})->integer;
+    return total;
+  };
+  for (int i = 0; i < 2000 && in_flight() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   workers[0]->Kill(SIGKILL);
   ASSERT_TRUE(workers[0]->Wait(std::chrono::seconds(10)));
+  ASSERT_GT(in_flight(), 0) << "worker 1 had no URLs in flight when it was killed";
+  auto others = StartWorkers({configs[1], configs[2]});
   for (auto& other : others) workers.push_back(std::move(other));
   ExpectAllSucceed(workers, /*skip=*/0);
 
@@ -295,7 +359,45 @@ TEST_F(DistributedTest, Sigkill_OneWorkerKilledMidCrawl_TheOthersEndCompleteWith
   EXPECT_EQ(duplicates, 0);
   const std::string err = workers[1]->Stderr() + workers[2]->Stderr();
   EXPECT_NE(err.find("that a worker left in flight queued again"), std::string::npos)
-      << "no worker took over the killed one's URLs in flight:\n" << workers[0]->Stderr().substr(std::max<size_t>(workers[0]->Stderr().size(), 3000) - 3000) << "\n---\n" << err.substr(std::max<size_t>(err.size(), 6000) - 6000);
+      << "no worker took over the killed one's URLs in flight";
+}
+
+// A worker stopped by SIGTERM mid-crawl gives back what it held at once
+// (no lease to wait for): a worker started after it ends the crawl, and the
+// union of the two outputs is the whole site once.
+TEST_F(DistributedTest, Sigterm_AStoppedWorkerGivesItsHostsBackAndAnotherEndsTheCrawl) {
+  test::TempDir root;
+  const GeneratedSite site = WriteGeneratedSite(root.path(), 4, 200, 50);
+  test::RedisServer redis;
+  test::OutletServerOptions options;
+  options.root = root.path();
+  options.delay_ms = 5;
+  test::OutletServer server(options);
+  crawler_extra_ = "  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) + "\n  max_in_flight: 16\n";
+  frontier_extra_ = "  lease_ttl: 60s\n";  // a lease left behind would stall the second worker for a minute
+  const std::string body = GeneratedSiteConfig(site, server, "  delay: 0ms\n  max_connections_per_host: 2\n");
+  const fs::path first = WorkerConfig(1, redis.url(), body);
+  const fs::path second = WorkerConfig(2, redis.url(), body);
+  auto workers = StartWorkers({first});
+  for (int i = 0; i < 400 && (!fs::exists(Output(1)) || ReadJsonl(Output(1)).size() < 20); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_TRUE(workers[0]->Running()) << "worker 1 ended before it was stopped: " << workers[0]->Stderr();
+  workers[0]->Kill(SIGTERM);
+  auto stopped = workers[0]->Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(stopped);
+  const size_t by_first = ReadJsonl(Output(1)).size();
+  ASSERT_LT(by_first, site.articles.size()) << "worker 1 finished the crawl before it was stopped";
+
+  const auto start = std::chrono::steady_clock::now();
+  auto rest = StartWorkers({second});
+  ExpectAllSucceed(rest, SIZE_MAX, std::chrono::seconds(50));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(50)) << "the second worker waited for a lease";
+
+  const auto written = Union(2);
+  EXPECT_EQ(written.size(), site.articles.size());
+  for (const auto& url : site.articles) EXPECT_EQ(written.count(url) ? written.at(url) : 0, 1) << url;
+  for (const auto& [url, times] : written) EXPECT_EQ(times, 1) << url;
+  EXPECT_GT(ReadJsonl(Output(2)).size(), 0u);
 }
 
 // Redis stopped for a second mid-crawl and started again on its AOF: the

@@ -34,6 +34,15 @@ local function ready_at(h)
   local c = tonumber(redis.call('GET', p .. 'clock:' .. h) or '0')
   return math.max(now, c)
 end
+-- New work for a host: claimable from `at`, unless it is leased (its score
+-- is then the lease's end) or already claimable sooner.
+local function wake(h, at)
+  if redis.call('EXISTS', p .. 'lease:' .. h) == 1 then
+    redis.call('ZADD', p .. 'hosts', 'NX', at, h)
+  else
+    redis.call('ZADD', p .. 'hosts', 'LT', at, h)
+  end
+end
 )lua";
 
 const std::string kJoin = std::string(kPreamble) + R"lua(
@@ -63,7 +72,7 @@ for i = 6, #ARGV, 4 do
     else
       redis.call('RPUSH', p .. 'q:' .. h, ARGV[i + 2])
     end
-    redis.call('ZADD', p .. 'hosts', 'NX', ready_at(h), h)
+    wake(h, ready_at(h))
     added = added + 1
   end
   out[#out + 1] = new and '1' or '0'
@@ -78,7 +87,7 @@ if redis.call('HEXISTS', p .. 'inflight:' .. from, field) == 0 then return reply
 if redis.call('SADD', p .. 'seen:' .. site .. ':' .. run, fp) == 0 then return reply(1) end
 redis.call('HDEL', p .. 'inflight:' .. from, field)
 redis.call('LPUSH', p .. 'q:' .. to, item)
-redis.call('ZADD', p .. 'hosts', 'NX', ready_at(to), to)
+wake(to, ready_at(to))
 return reply(0)
 )lua";
 
@@ -167,7 +176,7 @@ const std::string kRequeue = std::string(kPreamble) + R"lua(
 local h, field, item = ARGV[4], ARGV[5], ARGV[6]
 if redis.call('HDEL', p .. 'inflight:' .. h, field) == 1 then
   redis.call('LPUSH', p .. 'q:' .. h, item)
-  redis.call('ZADD', p .. 'hosts', 'NX', now, h)
+  wake(h, ready_at(h))
 end
 return reply(1)
 )lua";
