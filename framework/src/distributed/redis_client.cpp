@@ -130,8 +130,7 @@ Status RedisClient::Connect() {
   return Status::Ok();
 }
 
-Status RedisClient::Reconnect() {
-  const auto give_up = std::chrono::steady_clock::now() + options_.give_up_after;
+Status RedisClient::Reconnect(std::chrono::steady_clock::time_point give_up) {
   std::chrono::milliseconds backoff{100};
   for (;;) {
     Status status = Connect();
@@ -197,7 +196,7 @@ Result<RedisValue> RedisClient::Call(const std::vector<std::string>& args) {
     spdlog::warn("{}; trying again", reply.status().message());
     if (context_ != nullptr) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    } else if (Status status = Reconnect(); !status.ok()) {
+    } else if (Status status = Reconnect(give_up); !status.ok()) {
       return status;
     }
   }

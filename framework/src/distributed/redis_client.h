@@ -73,7 +73,8 @@ class RedisClient {
   uint64_t reconnects() const { return reconnects_; }
 
  private:
-  Status Reconnect();
+  // Connects again, backing off, until `give_up`.
+  Status Reconnect(std::chrono::steady_clock::time_point give_up);
   Result<RedisValue> CallOnce(const std::vector<std::string>& args, bool& connection_lost);
 
   RedisAddress address_;

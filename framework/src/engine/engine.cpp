@@ -1166,7 +1166,7 @@ class Crawl {
       for (size_t i = 0; i < sites_.size(); ++i) OfferRobotsSitemaps(i, origin, *robots.rules);
     robots.expires = now + site.config->robots.cache_ttl;
     ApplyCrawlDelay(site, origin, host_key, *robots.rules);
-    if (shared_) {
+    if (shared_ && !state_failed_) {
       if (Status status = shared_->PutRobots(origin, shared_value, site.config->robots.cache_ttl); !status.ok())
         StateFailed(status.WithContext("frontier.redis"));
     }
@@ -1469,6 +1469,7 @@ class Crawl {
     const std::string key = ArticleKey(article.Field("canonical_url"), done.fetch.final_url);
     const std::string content_hash = ArticleContentHash(article.Field("title"), article.Field("body"));
     if (shared_) {
+      if (state_failed_) return false;  // no claim can be made: the page is done again later
       // The atomic claim by canonical URL: one worker of the crawl writes it.
       auto claimed = shared_->ClaimArticle(site.config->name, key, content_hash);
       if (!claimed.ok()) {
@@ -1678,6 +1679,17 @@ class Crawl {
     shared_offers_.push_back(std::move(offer));
   }
 
+  // A URL of the site's shared run as the shared queues hold it.
+  static distributed::SharedItem SharedItemOf(const Site& site, const std::string& url, int depth, Priority priority) {
+    distributed::SharedItem item;
+    item.site = site.config->name;
+    item.url = url;
+    item.run = site.shared_run;
+    item.depth = depth;
+    item.high_priority = priority == Priority::kHigh;
+    return item;
+  }
+
   // Strand: the offers made since the last call, one script per site. Each
   // URL the shared seen set did not have is this worker's: counted, and
   // given its outcome now if it is not to be fetched.
@@ -1697,13 +1709,7 @@ class Crawl {
         shared.fingerprint = distributed::UrlFingerprint(offer.url);
         if (!offer.settle) {
           shared.host = offer.host;
-          distributed::SharedItem item;
-          item.site = site.config->name;
-          item.url = offer.url;
-          item.run = site.shared_run;
-          item.depth = offer.depth;
-          item.high_priority = offer.priority == Priority::kHigh;
-          shared.item = item.Encode();
+          shared.item = SharedItemOf(site, offer.url, offer.depth, offer.priority).Encode();
         }
         batch.push_back(std::move(shared));
       }
@@ -1721,6 +1727,7 @@ class Crawl {
   // Strand: renews the leases (and the heartbeat), and when the local queue
   // runs low claims more hosts and their URLs into it.
   void ShareWork() {
+    if (state_failed_) return;
     const auto now = Clock::now();
     if (now >= next_renew_) {
       next_renew_ = now + config_.crawler.frontier_lease_ttl / 3;
@@ -1786,6 +1793,12 @@ class Crawl {
     ClaimedUrl claimed = std::move(it->second);
     std::string field = it->first;
     shared_claimed_.erase(it);
+    if (state_failed_) {
+      // Redis (or the state) is gone: nothing more is sent. What this
+      // worker holds is taken over once its heartbeat expires.
+      --site.shared_held;
+      return;
+    }
     if (kind == OutcomeKind::kCancelled) {
       if (Status status = shared_->Requeue(claimed.host, field, claimed.item); !status.ok())
         StateFailed(status.WithContext("frontier.redis"));
@@ -1810,12 +1823,7 @@ class Crawl {
     offer.fingerprint = distributed::UrlFingerprint(target);
     offer.host = HostKey(site, parts).value_or("host:" + parts.host);
     offer.front = true;
-    distributed::SharedItem next;
-    next.site = site.config->name;
-    next.url = item.url;
-    next.run = site.shared_run;
-    next.depth = item.depth;
-    next.high_priority = item.priority == Priority::kHigh;
+    distributed::SharedItem next = SharedItemOf(site, item.url, item.depth, item.priority);
     next.redirects = item.redirects;
     next.redirects.push_back(target);
     offer.item = next.Encode();
@@ -1870,6 +1878,7 @@ class Crawl {
   }
 
   void ReleaseHost(const std::string& host) {
+    if (state_failed_) return;  // the lease expires on its own
     // Measured from the end of the last response, not the start of its
     // request: the next worker's first request then reaches the server a
     // whole delay after this worker's last one, however long that took.
@@ -1901,6 +1910,12 @@ class Crawl {
   // again), and the heartbeat stops.
   void LeaveShared() {
     if (!shared_) return;
+    if (state_failed_) {
+      spdlog::warn("frontier.redis: leaving without giving back {} host(s): their leases and this worker's "
+                   "heartbeat expire within frontier.lease_ttl, and other workers take its URLs over",
+                   shared_held_.size());
+      return;
+    }
     if (!output_failed_ && !state_failed_) SendSharedDone();
     std::vector<std::string> hosts;
     for (const auto& [host, count] : shared_held_) hosts.push_back(host);
