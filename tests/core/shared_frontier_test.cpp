@@ -42,6 +42,16 @@ class SharedFrontierTest : public ::testing::Test {
     return {UrlFingerprint(url), host, item.Encode(), false};
   }
 
+  // The (host, field) pairs that complete every URL of a claimed lease.
+  static std::vector<std::pair<std::string, std::string>> Completions(const SharedFrontier::Claimed& lease) {
+    std::vector<std::pair<std::string, std::string>> done;
+    for (const auto& text : lease.items) {
+      auto item = SharedItem::Decode(text);
+      done.emplace_back(lease.host, SharedItem::Field(item->site, item->url));
+    }
+    return done;
+  }
+
   static size_t Count(const std::vector<SharedFrontier::Claimed>& claimed) {
     size_t n = 0;
     for (const auto& lease : claimed) n += lease.items.size();
@@ -159,11 +169,7 @@ TEST_F(SharedFrontierTest, ADeadWorkersUrlsInFlightGoBackToTheQueueWhenItsLeaseA
   auto finished = alive->RunFinished("s", 1);
   ASSERT_TRUE(finished.ok());
   EXPECT_FALSE(*finished);
-  std::vector<std::pair<std::string, std::string>> done;
-  for (const auto& text : (*recovered)[0].items) {
-    auto item = SharedItem::Decode(text);
-    done.emplace_back("host:a.test", SharedItem::Field(item->site, item->url));
-  }
+  const auto done = Completions((*recovered)[0]);
   auto left = alive->Complete("s", 1, done);
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(*left, 0);
@@ -233,11 +239,7 @@ TEST_F(SharedFrontierTest, AScriptSentAgainAfterALostReplyGetsTheSameReplyAndDoe
   EXPECT_EQ(raw.Call({"LLEN", queue})->integer, 0);
   EXPECT_EQ(raw.Call({"HLEN", a->prefix() + "inflight:host:a.test"})->integer, 2);
   // A completion sent twice closes each URL once.
-  std::vector<std::pair<std::string, std::string>> done;
-  for (const auto& text : (*claimed)[0].items) {
-    auto item = SharedItem::Decode(text);
-    done.emplace_back("host:a.test", SharedItem::Field(item->site, item->url));
-  }
+  const auto done = Completions((*claimed)[0]);
   auto left = a->Complete("s", 1, done);
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(*left, 1);  // the seed token is still open

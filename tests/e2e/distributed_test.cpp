@@ -107,6 +107,22 @@ class DistributedTest : public ::testing::Test {
     return written;
   }
 
+  // Every URL of `expected` written exactly once over the outputs of
+  // `workers` workers, and nothing else.
+  void ExpectEveryArticleOnce(const std::set<std::string>& expected, int workers) const {
+    const auto written = Union(workers);
+    EXPECT_EQ(written.size(), expected.size());
+    for (const auto& url : expected) EXPECT_EQ(written.count(url) ? written.at(url) : 0, 1) << url;
+    for (const auto& [url, times] : written) EXPECT_EQ(times, 1) << url << " written " << times << " times";
+  }
+
+  // Configs for workers 1..n of one crawl.
+  std::vector<fs::path> WorkerConfigs(int n, const std::string& redis_url, const std::string& body) {
+    std::vector<fs::path> configs;
+    for (int w = 1; w <= n; ++w) configs.push_back(WorkerConfig(w, redis_url, body));
+    return configs;
+  }
+
   // The config of the generated site on `server`, for the testsite plugin.
   std::string GeneratedSiteConfig(const GeneratedSite& site, const test::OutletServer& server,
                                   const std::string& politeness) const {
@@ -175,8 +191,7 @@ TEST_F(DistributedTest, ThreeWorkers_TheOutlet_EveryArticleOnceInTheUnionAndEver
   test::OutletServer server(OutletOptions());
   crawler_extra_ = "  plugin_dir: " + std::string(NEWSHOUND_PLUGIN_DIR) + "\n";
   const std::string site = OutletSiteConfig(server, "  max_connections_per_host: 2\n", "");
-  std::vector<fs::path> configs;
-  for (int w = 1; w <= 3; ++w) configs.push_back(WorkerConfig(w, redis.url(), site));
+  const auto configs = WorkerConfigs(3, redis.url(), site);
   auto workers = StartWorkers(configs);
   ExpectAllSucceed(workers);
 
@@ -246,17 +261,11 @@ TEST_F(DistributedTest, ThreeWorkers_AGeneratedSiteOf5000Articles_TheUnionIsEver
   test::OutletServer server(options);
   crawler_extra_ = "  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) + "\n  max_in_flight: 32\n";
   const std::string body = GeneratedSiteConfig(site, server, "  delay: 0ms\n  max_connections_per_host: 4\n");
-  std::vector<fs::path> configs;
-  for (int w = 1; w <= 3; ++w) configs.push_back(WorkerConfig(w, redis.url(), body));
+  const auto configs = WorkerConfigs(3, redis.url(), body);
   auto workers = StartWorkers(configs);
   ExpectAllSucceed(workers);
 
-  const auto written = Union(3);
-  EXPECT_EQ(written.size(), site.articles.size());
-  for (const auto& url : site.articles) EXPECT_EQ(written.count(url) ? written.at(url) : 0, 1) << url;
-  int duplicates = 0;
-  for (const auto& [url, times] : written) duplicates += times - 1;
-  EXPECT_EQ(duplicates, 0);
+  ExpectEveryArticleOnce(site.articles, 3);
   for (int w = 1; w <= 3; ++w) EXPECT_GT(ReadJsonl(Output(w)).size(), 0u) << "worker " << w << " wrote nothing";
   std::map<std::string, int> asked;
   for (const auto& entry : server.ReadLog())
@@ -279,14 +288,11 @@ TEST_F(DistributedTest, Politeness_AcrossWorkersNoHostIsAskedSoonerThanItsDelay)
   frontier_extra_ = "  claim_batch: 3\n";
   constexpr int64_t kDelayMs = 150;
   const std::string body = GeneratedSiteConfig(site, server, "  delay: 150ms\n  max_connections_per_host: 1\n");
-  std::vector<fs::path> configs;
-  for (int w = 1; w <= 3; ++w) configs.push_back(WorkerConfig(w, redis.url(), body));
+  const auto configs = WorkerConfigs(3, redis.url(), body);
   auto workers = StartWorkers(configs);
   ExpectAllSucceed(workers);
 
-  const auto written = Union(3);
-  EXPECT_EQ(written.size(), site.articles.size());
-  for (const auto& [url, times] : written) EXPECT_EQ(times, 1) << url;
+  ExpectEveryArticleOnce(site.articles, 3);
   std::map<std::string, std::vector<test::OutletLogEntry>> by_host;
   for (auto& entry : server.ReadLog()) by_host[entry.host].push_back(entry);
   ASSERT_EQ(by_host.size(), 4u);
@@ -337,8 +343,7 @@ TEST_F(DistributedTest, Sigkill_OneWorkerKilledMidCrawl_TheOthersEndCompleteWith
   crawler_extra_ = "  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) + "\n  max_in_flight: 16\n";
   frontier_extra_ = "  lease_ttl: 2s\n  claim_batch: 8\n";
   const std::string body = GeneratedSiteConfig(site, server, "  delay: 0ms\n  max_connections_per_host: 2\n");
-  std::vector<fs::path> configs;
-  for (int w = 1; w <= 3; ++w) configs.push_back(WorkerConfig(w, redis.url(), body));
+  const auto configs = WorkerConfigs(3, redis.url(), body);
   auto workers = StartWorkers({configs[0]});
   for (int i = 0; i < 400 && (!fs::exists(Output(1)) || ReadJsonl(Output(1)).size() < 20); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -363,12 +368,7 @@ TEST_F(DistributedTest, Sigkill_OneWorkerKilledMidCrawl_TheOthersEndCompleteWith
   for (auto& other : others) workers.push_back(std::move(other));
   ExpectAllSucceed(workers, /*skip=*/0);
 
-  const auto written = Union(3);
-  EXPECT_EQ(written.size(), site.articles.size());
-  for (const auto& url : site.articles) EXPECT_EQ(written.count(url) ? written.at(url) : 0, 1) << url;
-  int duplicates = 0;
-  for (const auto& [url, times] : written) duplicates += times - 1;
-  EXPECT_EQ(duplicates, 0);
+  ExpectEveryArticleOnce(site.articles, 3);
   const std::string err = workers[1]->Stderr() + workers[2]->Stderr();
   EXPECT_NE(err.find("that a worker left in flight queued again"), std::string::npos)
       << "no worker took over the killed one's URLs in flight";
@@ -405,10 +405,7 @@ TEST_F(DistributedTest, Sigterm_AStoppedWorkerGivesItsHostsBackAndAnotherEndsThe
   ExpectAllSucceed(rest, SIZE_MAX, std::chrono::seconds(50));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(50)) << "the second worker waited for a lease";
 
-  const auto written = Union(2);
-  EXPECT_EQ(written.size(), site.articles.size());
-  for (const auto& url : site.articles) EXPECT_EQ(written.count(url) ? written.at(url) : 0, 1) << url;
-  for (const auto& [url, times] : written) EXPECT_EQ(times, 1) << url;
+  ExpectEveryArticleOnce(site.articles, 2);
   EXPECT_GT(ReadJsonl(Output(2)).size(), 0u);
 }
 
@@ -424,8 +421,7 @@ TEST_F(DistributedTest, RedisRestartedMidCrawl_WorkersReconnectAndTheCrawlComple
   test::OutletServer server(options);
   crawler_extra_ = "  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) + "\n";
   const std::string body = GeneratedSiteConfig(site, server, "  delay: 20ms\n  max_connections_per_host: 1\n");
-  std::vector<fs::path> configs;
-  for (int w = 1; w <= 3; ++w) configs.push_back(WorkerConfig(w, redis.url(), body));
+  const auto configs = WorkerConfigs(3, redis.url(), body);
   auto workers = StartWorkers(configs);
   for (int i = 0; i < 400 && Union(3).size() < 40; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   const size_t before = Union(3).size();
@@ -433,10 +429,7 @@ TEST_F(DistributedTest, RedisRestartedMidCrawl_WorkersReconnectAndTheCrawlComple
   redis.Restart(std::chrono::milliseconds(1000));
   ExpectAllSucceed(workers);
 
-  const auto written = Union(3);
-  EXPECT_EQ(written.size(), site.articles.size());
-  for (const auto& url : site.articles) EXPECT_EQ(written.count(url) ? written.at(url) : 0, 1) << url;
-  for (const auto& [url, times] : written) EXPECT_EQ(times, 1) << url;
+  ExpectEveryArticleOnce(site.articles, 3);
   std::string err;
   for (auto& worker : workers) err += worker->Stderr();
   EXPECT_NE(err.find("connected again"), std::string::npos) << "no worker saw Redis go away";
