@@ -1,11 +1,15 @@
 // The jsonl sink: whole records only, even after a crash mid-write; gzip
 // members; segments that rotate by size and age; read back for recovery.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -265,6 +269,44 @@ TEST_F(JsonlTest, AFailedWriteNamesTheFileAndLeavesOnlyWholeRecords) {
   EXPECT_NE(status.message().find(path.string() + ": cannot write"), std::string::npos) << status.message();
   EXPECT_EQ(Read(path), "{\"a\":1}\n");
   EXPECT_EQ((*sink)->size(), Read(path).size());
+}
+
+// A named pipe is a stream: written as it is (no ".gz" added, nothing read
+// back), and a reader that closes its end is an error naming the pipe. The
+// test process keeps SIGPIPE's default action (end the process), so this
+// also shows that the sink keeps the signal from a program that did not
+// ignore it.
+TEST_F(JsonlTest, APipeIsWrittenInOrderAndAClosedReaderIsAnErrorNotASignal) {
+  const auto path = dir_ / "articles.pipe";
+  std::filesystem::create_directories(dir_);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << std::strerror(errno);
+  ASSERT_EQ(signal(SIGPIPE, SIG_DFL), SIG_DFL) << "the test needs SIGPIPE's default action";
+  const int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  auto sink = JsonlSink::Open(Jsonl(path, /*gzip=*/true));
+  ASSERT_TRUE(sink.ok()) << sink.status().message();
+  EXPECT_TRUE((*sink)->stream());
+  EXPECT_EQ((*sink)->path(), path.string());
+  ASSERT_TRUE((*sink)->Append(R"({"a":1})").ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+  EXPECT_TRUE((*sink)->Sync().ok());
+  auto files = (*sink)->Files();
+  ASSERT_TRUE(files.ok());
+  EXPECT_TRUE(files->empty());
+  std::string got(4096, '\0');
+  const ssize_t n = ::read(reader, got.data(), got.size());
+  ASSERT_GT(n, 0);
+  got.resize(static_cast<size_t>(n));
+  EXPECT_EQ(Gunzip(got), "{\"a\":1}\n");
+
+  ::close(reader);
+  ASSERT_TRUE((*sink)->Append(R"({"b":2})").ok());
+  Status status = (*sink)->Flush();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(), path.string() + ": cannot write: the reader closed the pipe");
+  sigset_t pending;
+  sigpending(&pending);
+  EXPECT_FALSE(sigismember(&pending, SIGPIPE)) << "a SIGPIPE was left pending";
 }
 
 TEST(ArticleJson, NullForUnsetFieldsAndMetadataWhenGiven) {

@@ -489,6 +489,21 @@ TEST(SqliteStore, ADatabaseThatIsNotAnArticleStoreIsRefusedAndLeftAlone) {
   EXPECT_EQ(test::ReadFile(text), std::string(4096, 'n'));
 }
 
+// A symlink where the store should be is refused, not followed: the file it
+// points at is left as it was (as the jsonl sink's O_NOFOLLOW).
+TEST(SqliteStore, ASymlinkInPlaceOfTheStoreIsRefusedAndItsTargetLeftAlone) {
+  test::TempDir dir;
+  const fs::path target = dir / "elsewhere.sqlite3";
+  OpenOrDie(target).reset();
+  const std::string before = test::ReadFile(target);
+  const fs::path link = dir / "articles.sqlite3";
+  fs::create_symlink(target, link);
+  auto store = SqliteArticleStore::Open(link.string());
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find(link.string()), std::string::npos) << store.status().message();
+  EXPECT_EQ(test::ReadFile(target), before);
+}
+
 TEST(SqliteStore, SearchErrorsNameThePath) {
   test::TempDir dir;
   const fs::path missing = dir / "missing.sqlite3";

@@ -1,14 +1,21 @@
 // The sinks end to end: `newshound run` of the bundled outlet into several
 // sinks at once (jsonl rotated and gzipped, sqlite, WARC), a sink that runs
-// out of space or past a file-size limit (the crawl stops naming it, and
-// the crawl state records as emitted only what the sinks hold), and a crawl
-// killed between the flushes of two jsonl sinks.
+// out of space, past a file-size limit or into a pipe its reader closed
+// (the crawl stops naming it, and the crawl state records as emitted only
+// what the sinks took), and a crawl killed between the flushes of two jsonl
+// sinks.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "compress.h"
 #include "e2e_support.h"
@@ -387,6 +394,122 @@ TEST_F(OutputTest, NoSilentLoss_AFileSizeLimitStopsTheCrawlNamingTheSinkAndLeave
   const auto records = ParseLines(text);
   EXPECT_GT(records.size(), 0u);
   EXPECT_LT(records.size(), ExpectedPaths().size());
+}
+
+// The reading end of a named pipe, in a thread of its own: opened before
+// the crawl starts (so the crawl finds a reader), reading until `stop_after`
+// whole lines have arrived (then closing its end, as `head -n` would) or,
+// with 0, until the writer is gone and Finish was called.
+class PipeReader {
+ public:
+  PipeReader(const fs::path& fifo, size_t stop_after) : stop_after_(stop_after) {
+    fd_ = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    EXPECT_GE(fd_, 0) << fifo << ": " << std::strerror(errno);
+    thread_ = std::thread([this] { Read(); });
+  }
+  ~PipeReader() { Finish(); }
+  // After the writer ended: reads what is left, and returns all it read.
+  const std::string& Finish() {
+    finish_ = true;
+    if (thread_.joinable()) thread_.join();
+    return text_;
+  }
+
+ private:
+  void Read() {
+    char block[4096];
+    while (fd_ >= 0) {
+      pollfd in{fd_, POLLIN, 0};
+      ::poll(&in, 1, 50);
+      const bool writer_done = finish_.load();  // read before the read: what follows is all there is
+      const ssize_t n = ::read(fd_, block, sizeof(block));
+      if (n > 0) {
+        text_.append(block, static_cast<size_t>(n));
+        if (stop_after_ > 0 && static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n')) >= stop_after_) break;
+      } else if ((n == 0 || errno == EAGAIN) && writer_done) {
+        break;
+      } else if (n == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // no writer yet: poll does not wait for one
+      }
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  const size_t stop_after_;
+  int fd_ = -1;
+  std::atomic<bool> finish_{false};
+  std::string text_;
+  std::thread thread_;
+};
+
+// A jsonl sink into a named pipe whose reader closes its end after the
+// first record: the crawl stops with an error naming the sink and the pipe
+// (EPIPE, not a SIGPIPE that would end it without a word), every article
+// the crawl state records as written went down the pipe, and the next run
+// (a reader taking everything) gets exactly the articles the state did not
+// record: none twice, none that the first reader got.
+TEST_F(OutputTest, NoSilentLoss_APipeWhoseReaderClosesStopsTheCrawlNamingTheSink) {
+  const fs::path fifo = dir_.path() / "articles.pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  const fs::path state = dir_.path() / "state";
+  const auto config = WriteConfig("output:\n"
+                                  "  flush_interval: 0s\n"
+                                  "  sinks:\n"
+                                  "    - {name: stream, type: jsonl, path: " + fifo.string() + "}\n",
+                                  state.string());
+  std::string first;
+  {
+    PipeReader head(fifo, 1);
+    test::Subprocess crawl({std::string(NEWSHOUND_BIN_DIR) + "/newshound", "run", config.string()});
+    auto status = crawl.Wait(std::chrono::seconds(120));
+    ASSERT_TRUE(status);
+    first = head.Finish();
+    EXPECT_EQ(status->exit_code, 1) << status->ToString() << crawl.Stderr();
+    EXPECT_NE(crawl.Stderr().find("sink 'stream' (jsonl): " + fifo.string() + ": cannot write: the reader closed the pipe"),
+              std::string::npos)
+        << crawl.Stderr();
+    EXPECT_NE(crawl.Stderr().find("output failed, stopping the crawl"), std::string::npos) << crawl.Stderr();
+  }
+  const auto got_first = ParseLines(first.substr(0, first.rfind('\n') + 1));
+  ASSERT_GE(got_first.size(), 1u);
+  const auto keys = Column(state / "state.sqlite3", std::string("SELECT key FROM articles WHERE site = '") + kSite + "'");
+  const std::set<std::string> recorded(keys.begin(), keys.end());
+  EXPECT_LT(recorded.size(), ExpectedPaths().size());
+  for (const auto& record : got_first)
+    EXPECT_TRUE(recorded.contains(std::string(record.at("canonical_url").as_string()))) << record.at("url");
+
+  PipeReader all(fifo, 0);
+  CliRun rest = RunCli({"run", config.string()});
+  ASSERT_TRUE(rest.status.success()) << rest.status.ToString() << rest.err;
+  const auto got_rest = ParseLines(all.Finish());
+  std::multiset<std::string> expected_rest;
+  for (const auto& path : ExpectedPaths())
+    if (!recorded.contains(std::string(kOrigin) + path)) expected_rest.insert(path);
+  EXPECT_EQ(Paths(got_rest), expected_rest);
+}
+
+// A named pipe nobody reads is refused when the crawl starts, naming it,
+// rather than a crawl hanging in open(2); one that would rotate is refused.
+TEST_F(OutputTest, NoSilentLoss_APipeWithoutAReaderOrWithRotationIsRefusedAtTheStart) {
+  const fs::path fifo = dir_.path() / "articles.pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  CliRun unread = RunCli({"run", WriteConfig("output:\n  sinks:\n    - {name: stream, type: jsonl, path: " +
+                                                 fifo.string() + "}\n",
+                                             "")
+                                     .string()});
+  EXPECT_EQ(unread.status.exit_code, 1) << unread.status.ToString() << unread.err;
+  EXPECT_NE(unread.err.find(fifo.string() + ": cannot open the named pipe: no process has it open for reading"),
+            std::string::npos)
+      << unread.err;
+  PipeReader reader(fifo, 0);
+  CliRun rotating = RunCli({"run", WriteConfig("output:\n  sinks:\n    - {name: stream, type: jsonl, path: " +
+                                                   fifo.string() + ", rotate_size: 1MiB}\n",
+                                               "")
+                                       .string()});
+  EXPECT_EQ(rotating.status.exit_code, 1) << rotating.status.ToString() << rotating.err;
+  EXPECT_NE(rotating.err.find(fifo.string() + ": is a named pipe, which cannot rotate"), std::string::npos) << rotating.err;
+  EXPECT_EQ(reader.Finish(), "");
 }
 
 }  // namespace

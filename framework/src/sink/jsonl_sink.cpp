@@ -1,6 +1,7 @@
 #include "sink/jsonl_sink.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -120,6 +121,29 @@ Result<uint64_t> WalkGzipMembers(int fd, const std::string& path, uint64_t offse
   return end_of_whole;
 }
 
+// write(2) with SIGPIPE held back for this thread: a reader that closed a
+// pipe must be an EPIPE error naming the sink, not a signal that ends the
+// process without a word (the default action). The signal that write
+// raises anyway is taken off this thread's pending set before the mask is
+// restored, so the process never sees it; the program's own SIGPIPE
+// disposition is left as it was (a library should not change it).
+ssize_t WriteWithoutSigpipe(int fd, const char* data, size_t size) {
+  sigset_t sigpipe, previous;
+  sigemptyset(&sigpipe);
+  sigaddset(&sigpipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &sigpipe, &previous);
+  const ssize_t n = ::write(fd, data, size);
+  const int error = errno;
+  if (n < 0 && error == EPIPE) {
+    const timespec now{0, 0};
+    while (sigtimedwait(&sigpipe, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  errno = error;
+  return n;
+}
+
 // Splits whole lines of `text` into `lines`.
 void AppendLines(std::string_view text, std::vector<std::string>& lines) {
   while (!text.empty()) {
@@ -144,6 +168,17 @@ Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(const SinkConfig& config) {
   sink->shown_ = absolute.string() == config.path ? config.path : config.path + " (" + absolute.string() + ")";
   sink->directory_ = absolute.parent_path().string();
   std::string name = absolute.filename().string();
+  struct stat st {};
+  if (::lstat(absolute.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+    // A named pipe to another program: a stream, written in order and
+    // never read back, cut or rotated.
+    if (config.rotates())
+      return Status(ErrorCode::kConfig, sink->shown_ + ": is a named pipe, which cannot rotate (rotate_size, rotate_every)");
+    sink->stream_ = true;
+    sink->stem_ = name;
+    if (Status status = sink->OpenPipe(absolute.string()); !status.ok()) return status;
+    return sink;
+  }
   if (config.gzip && !name.ends_with(".gz")) name += ".gz";
   if (!config.rotates()) {
     sink->stem_ = name;
@@ -184,9 +219,30 @@ Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(const SinkConfig& config) {
 
 JsonlSink::~JsonlSink() {
   if (fd_ >= 0) {
-    ::fdatasync(fd_);
+    if (!stream_) ::fdatasync(fd_);
     ::close(fd_);
   }
+}
+
+Status JsonlSink::OpenPipe(const std::string& file) {
+  // Non-blocking, so that a pipe nobody reads is an error now rather than
+  // a crawl hanging in open(2); blocking again for the writes, so that a
+  // slow reader holds the crawl back (as a slow disk would) instead of
+  // failing it.
+  const int fd = ::open(file.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENXIO)
+    return Status(ErrorCode::kIo, shown_ + ": cannot open the named pipe: no process has it open for reading");
+  if (fd < 0) return IoError(shown_, "cannot open the named pipe");
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    Status status = IoError(shown_, "cannot make the named pipe blocking");
+    ::close(fd);
+    return status;
+  }
+  fd_ = fd;
+  file_ = file;
+  size_ = 0;
+  return Status::Ok();
 }
 
 std::string JsonlSink::path() const { return file_; }
@@ -198,6 +254,7 @@ std::string JsonlSink::SegmentName(int64_t seq) const {
 }
 
 Result<std::vector<std::string>> JsonlSink::Files() const {
+  if (stream_) return std::vector<std::string>{};  // what went down a pipe cannot be read back
   if (!config_.rotates()) return std::vector<std::string>{(fs::path(directory_) / stem_).string()};
   std::vector<std::pair<int64_t, std::string>> found;
   std::error_code ec;
@@ -312,8 +369,15 @@ Status JsonlSink::Flush() {
   }
   size_t written = 0;
   while (written < data.size()) {
-    const ssize_t n = ::write(fd_, data.data() + written, data.size() - written);
+    const ssize_t n = stream_ ? WriteWithoutSigpipe(fd_, data.data() + written, data.size() - written)
+                              : ::write(fd_, data.data() + written, data.size() - written);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && stream_) {
+      // Part of a record may have reached the reader: nothing can take it
+      // back, and nothing more can go down this pipe.
+      if (errno == EPIPE) return Status(ErrorCode::kIo, file_ + ": cannot write: the reader closed the pipe");
+      return IoError(file_, "cannot write to the pipe");
+    }
     if (n < 0) {
       const int error = errno;
       // Take back what part of it made it, so the file stays whole records.
@@ -333,6 +397,7 @@ Status JsonlSink::Sync() {
   // the dup, not for the disk.
   int fd;
   std::string file;
+  if (stream_) return Status::Ok();  // a pipe holds nothing a power loss could take
   {
     std::lock_guard lock(fd_mutex_);
     if (fd_ < 0) return Status::Ok();

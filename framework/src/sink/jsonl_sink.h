@@ -19,6 +19,14 @@
 //
 // Opening repairs what a killed process left: a partial last line (plain)
 // or a partial last member (gzip) of the newest file is cut off.
+//
+// Pipes. A `path` that names an existing named pipe (FIFO) is a stream to
+// another program: opened without blocking (no reader is an error naming
+// it), written in order, never repaired, rotated or read back (Files() is
+// empty, so a record lost in the pipe when its reader dies is not
+// recovered). A reader that closes its end is an error naming the sink and
+// the pipe (EPIPE; SIGPIPE is held back around the write), never a signal
+// that ends the process.
 #ifndef NEWSHOUND_SINK_JSONL_SINK_H_
 #define NEWSHOUND_SINK_JSONL_SINK_H_
 
@@ -50,7 +58,9 @@ class JsonlSink final : public Sink {
   // A line as it is (recovery copies a record another jsonl sink holds);
   // refused if it holds a newline.
   Status Append(const std::string& line);
-  // Bytes of the current file: whole records only.
+  // The path names a named pipe (see above).
+  bool stream() const { return stream_; }
+  // Bytes of the current file: whole records only (a pipe: written so far).
   uint64_t size() const { return size_; }
   // Every file of this sink, oldest first (just the one without rotation).
   Result<std::vector<std::string>> Files() const;
@@ -64,6 +74,7 @@ class JsonlSink final : public Sink {
  private:
   explicit JsonlSink(const SinkConfig& config) : Sink(config) {}
   Status OpenFile(const std::string& file, bool create_new);
+  Status OpenPipe(const std::string& file);
   Status Rotate();
   std::string SegmentName(int64_t seq) const;
 
@@ -78,6 +89,7 @@ class JsonlSink final : public Sink {
   int64_t seq_ = 0;              // of the current segment (rotating)
   int64_t opened_at_ms_ = 0;     // when the current segment was started (rotating)
   uint64_t repaired_bytes_ = 0;
+  bool stream_ = false;          // a named pipe
   std::string buffer_;           // whole lines not yet flushed
 };
 

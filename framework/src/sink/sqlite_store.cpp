@@ -221,8 +221,11 @@ Result<std::unique_ptr<SqliteArticleStore>> SqliteArticleStore::Open(const std::
     if (ec) return Status(ErrorCode::kIo, shown + ": cannot create directory " + parent.string() + ": " + ec.message());
   }
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK) {
+  // NOFOLLOW as the jsonl sink's O_NOFOLLOW: a symlink put where the store
+  // should be does not redirect the writes.
+  if (sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+                      nullptr) != SQLITE_OK) {
     Status status = OpenError(db, shown);
     sqlite3_close(db);
     return status;
