@@ -175,7 +175,6 @@ Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(const SinkConfig& config) {
     if (config.rotates())
       return Status(ErrorCode::kConfig, sink->shown_ + ": is a named pipe, which cannot rotate (rotate_size, rotate_every)");
     sink->stream_ = true;
-    sink->stem_ = name;
     if (Status status = sink->OpenPipe(absolute.string()); !status.ok()) return status;
     return sink;
   }
@@ -229,7 +228,7 @@ Status JsonlSink::OpenPipe(const std::string& file) {
   // a crawl hanging in open(2); blocking again for the writes, so that a
   // slow reader holds the crawl back (as a slow disk would) instead of
   // failing it.
-  const int fd = ::open(file.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 && errno == ENXIO)
     return Status(ErrorCode::kIo, shown_ + ": cannot open the named pipe: no process has it open for reading");
   if (fd < 0) return IoError(shown_, "cannot open the named pipe");
@@ -241,7 +240,6 @@ Status JsonlSink::OpenPipe(const std::string& file) {
   }
   fd_ = fd;
   file_ = file;
-  size_ = 0;
   return Status::Ok();
 }
 
@@ -395,9 +393,9 @@ Status JsonlSink::Flush() {
 Status JsonlSink::Sync() {
   // dup under the lock, sync outside it: a rotation on the strand waits for
   // the dup, not for the disk.
+  if (stream_) return Status::Ok();  // a pipe holds nothing a power loss could take
   int fd;
   std::string file;
-  if (stream_) return Status::Ok();  // a pipe holds nothing a power loss could take
   {
     std::lock_guard lock(fd_mutex_);
     if (fd_ < 0) return Status::Ok();
