@@ -318,11 +318,9 @@ int Run(const CliOptions& cli, std::vector<ScriptRule> script,
     std::fprintf(stderr, "outlet-server: %s\n", error.c_str());
     return 1;
   }
-  // Handled from before the ports are announced: a client may stop the
-  // server the moment it reads them, and a SIGTERM that came before the
-  // handler would kill the process instead of stopping it (exit by signal,
-  // not 0: OutletServer.AnnouncesPortsOnStdoutAndExitsZeroOnSigterm failed
-  // that way once in CI).
+  // Armed before the ports are announced: a client may stop the server the
+  // moment it reads them, and a SIGTERM before the handler would kill the
+  // process by signal instead of stopping it with status 0.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& wait_error, int) {
     if (wait_error) return;
