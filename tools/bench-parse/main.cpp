@@ -39,6 +39,7 @@
 #include "newshound/charset.h"
 #include "newshound/log.h"
 #include "newshound/plugin_host.h"
+#include "sdk/html_tree_builder.h"
 
 namespace {
 
@@ -220,6 +221,25 @@ void BM_LibxmlParse(benchmark::State& state, std::vector<const Page*> pages) {
   ReportSet(state, pages);
 }
 
+// The SDK's own tree builder on the same pages: the same tree as above
+// (tests/sdk/html_tree_builder_test.cpp), the parse a plugin now pays for.
+void BM_BuilderParse(benchmark::State& state, std::vector<const Page*> pages) {
+  size_t declined = 0;
+  for (auto _ : state) {
+    for (const Page* page : pages) {
+      xmlDoc* doc = newshound::sdk::internal::BuildHtmlTree(page->input.html, page->input.url.c_str());
+      benchmark::DoNotOptimize(doc);
+      if (doc == nullptr) {
+        ++declined;
+      } else {
+        xmlFreeDoc(doc);
+      }
+    }
+  }
+  ReportSet(state, pages);
+  state.counters["declined"] = static_cast<double>(declined) / static_cast<double>(state.iterations());
+}
+
 // The core's work and the plugin's together: the whole parse CPU of a page.
 void BM_Pipeline(benchmark::State& state, const Plugin* plugin, std::vector<const Page*> pages) {
   for (auto _ : state) {
@@ -309,6 +329,8 @@ int main(int argc, char** argv) {
     }
   }
   benchmark::RegisterBenchmark("libxml2-parse/all", BM_LibxmlParse, Select(pages, Set::kAll))
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("builder-parse/all", BM_BuilderParse, Select(pages, Set::kAll))
       ->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("core/all", BM_Core, Select(pages, Set::kAll))->Unit(benchmark::kMicrosecond);
   for (const Plugin* plugin : {&almaghribtoday, &generic}) {
