@@ -418,7 +418,7 @@ TEST(Config, ConnectionPoolKeysHaveDefaultsAndAreCrawlerWide) {
   auto defaults = Load(kMinimal);
   ASSERT_TRUE(defaults.ok()) << defaults.status().message();
   EXPECT_EQ(defaults->sites[0].limits.max_connections_per_origin, 8);
-  EXPECT_EQ(defaults->sites[0].limits.max_idle_connections, 256);
+  EXPECT_EQ(defaults->sites[0].limits.max_idle_connections, kAutoIdleConnections);
   EXPECT_EQ(defaults->sites[0].limits.idle_timeout, Millis(30'000));
 
   auto config = Load("crawler:\n  max_connections_per_origin: 3\n  max_idle_connections: 10\n  idle_timeout: 500ms\n" +
@@ -428,6 +428,10 @@ TEST(Config, ConnectionPoolKeysHaveDefaultsAndAreCrawlerWide) {
   EXPECT_EQ(config->sites[0].limits.max_idle_connections, 10);
   EXPECT_EQ(config->sites[0].limits.idle_timeout, Millis(500));
 
+  auto automatic = Load("crawler:\n  max_idle_connections: auto\n" + std::string(kMinimal));
+  ASSERT_TRUE(automatic.ok()) << automatic.status().message();
+  EXPECT_EQ(automatic->sites[0].limits.max_idle_connections, kAutoIdleConnections);
+
   // One pool serves every site: a per-site value is an unknown key.
   auto per_site = Load(std::string(kMinimal) + "    idle_timeout: 1s\n");
   ASSERT_FALSE(per_site.ok());
@@ -435,7 +439,8 @@ TEST(Config, ConnectionPoolKeysHaveDefaultsAndAreCrawlerWide) {
 }
 
 TEST(Config, ConnectionPoolKeysAreValidated) {
-  for (const char* bad : {"max_connections_per_origin: 0", "max_idle_connections: -1", "idle_timeout: 0s"}) {
+  for (const char* bad : {"max_connections_per_origin: 0", "max_idle_connections: -1", "max_idle_connections: some",
+                          "idle_timeout: 0s"}) {
     auto config = Load("crawler:\n  " + std::string(bad) + "\n" + std::string(kMinimal));
     ASSERT_FALSE(config.ok()) << bad;
     EXPECT_NE(config.status().message().find(std::string(bad).substr(0, std::string(bad).find(':'))),

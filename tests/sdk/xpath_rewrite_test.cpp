@@ -35,6 +35,7 @@ TEST(XPathRewrite, RewritesStepsWhosePredicatesCannotBePositional) {
   EXPECT_EQ(RewriteDescendantSteps("//p[not(@class) and normalize-space(.) != '']"),
             "/descendant::p[not(@class) and normalize-space(.) != '']");
   EXPECT_EQ(RewriteDescendantSteps("//div[div]"), "/descendant::div[div]");
+  EXPECT_EQ(RewriteDescendantSteps("//li [@a] [@b]"), "/descendant::li [@a] [@b]");
 }
 
 TEST(XPathRewrite, LeavesPositionalAndOtherStepsAsWritten) {
@@ -42,7 +43,8 @@ TEST(XPathRewrite, LeavesPositionalAndOtherStepsAsWritten) {
                             "//li[@a + 1]", "//li[@a - @b]", "//li[@a * 2]", "//li[@a div @b]",
                             "//li[string-length(.)]", "//li[ceiling(@x)]", "//@href", "//self::a[@b]",
                             "//child::a[@b]", "//a[@b", "'//a[@b]'", "\"//x[@y]\"", "//processing-instruction()",
-                            "//li[number(@n)]", "//li[-1]", "//li[.5]"}) {
+                            "//li[number(@n)]", "//li[-1]", "//li[.5]", "//li [1]",
+                            "//li[@a] [2]"}) {
     EXPECT_EQ(RewriteDescendantSteps(xpath), xpath) << xpath;
   }
   // Only the step that may be positional keeps "//".

@@ -23,6 +23,7 @@
 // Exit codes: 0 success; 1 the work failed (bad config, refused plugin,
 // output error, plugin error); 2 usage error; 130 a run stopped by a signal.
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <csignal>
@@ -79,6 +80,18 @@ void Report(const GlobalOptions& global, bool error, const std::string& text) {
   std::fprintf(stderr, "%s%s\n", error ? "newshound: " : "", text.c_str());
 }
 
+// A crawler holds a socket per connection, busy or idle: raise the soft
+// open-file limit to the hard one, as Go's runtime and nginx's
+// worker_rlimit_nofile do (Debian's soft default is 1,024, its hard
+// default far more), so that max_idle_connections "auto" has room. Nothing
+// here uses select(), whose FD_SETSIZE a higher limit would outgrow.
+void RaiseOpenFileLimit() {
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, rlim_t{1} << 20);
+  setrlimit(RLIMIT_NOFILE, &limit);  // on failure the pool sizes itself to the lower limit
+}
+
 // `run` (once) and `serve` (on schedules, until a signal): the same report.
 int Run(const std::string& config_path, const std::string& summary_path, const GlobalOptions& global, bool serve) {
   // Until the config gives the level: errors loading it are logged too.
@@ -89,6 +102,7 @@ int Run(const std::string& config_path, const std::string& summary_path, const G
     return kExitFailure;
   }
   newshound::SetupLogging(config->crawler.log_level, global.LogShift(), global.Format());
+  RaiseOpenFileLimit();
   if (!global.metrics_listen.empty()) {
     config->crawler.metrics_listen = global.metrics_listen;
     config->crawler.metrics_in_run = true;

@@ -93,6 +93,9 @@ struct RobotsOptions {
                                 // (default: the user agent up to its first '/' or space)
 };
 
+// max_idle_connections: "auto", the default.
+inline constexpr int kAutoIdleConnections = -1;
+
 // Fetch limits (keys directly under `crawler:`), overridable per site.
 // Each phase of one hop is bounded by its own timeout and by what is left of
 // request_timeout, whichever ends first; all must be more than 0.
@@ -108,7 +111,10 @@ struct FetchLimits {
   // The fetcher's keep-alive connection pool. Crawler-wide only (keys under
   // `crawler:`, not per site); carried here so every request brings them.
   int max_connections_per_origin = 8;  // max_connections_per_origin: open connections (busy + idle) to one origin
-  int max_idle_connections = 256;      // max_idle_connections: idle connections kept, all origins (LRU closed first)
+  // max_idle_connections: idle connections kept, all origins (LRU closed
+  // first); kAutoIdleConnections ("auto") until the engine sizes it to the
+  // process's open-file limit (net::IdleConnectionsFor).
+  int max_idle_connections = kAutoIdleConnections;
   Millis idle_timeout{30'000};         // idle_timeout: an idle connection older than this is closed, not reused
 };
 

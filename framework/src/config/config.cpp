@@ -640,7 +640,10 @@ class Loader {
                                 limits.max_connections_per_origin = static_cast<int>(Integer(n, k, 1, 10000));
                               }});
     crawler_fields.push_back({"max_idle_connections", [&](const YAML::Node& n, const std::string& k) {
-                                limits.max_idle_connections = static_cast<int>(Integer(n, k, 0, 1000000));
+                                limits.max_idle_connections =
+                                    n.IsScalar() && n.Scalar() == "auto"
+                                        ? kAutoIdleConnections
+                                        : static_cast<int>(Integer(n, k, 0, 1000000));
                               }});
     crawler_fields.push_back({"idle_timeout", [&](const YAML::Node& n, const std::string& k) {
                                 const Millis value = Duration(n, k);

@@ -2261,6 +2261,10 @@ FetchSettings FetchSettingsFor(const Config& config, const SiteConfig& site) {
   FetchSettings settings;
   settings.user_agent = site.user_agent;
   settings.limits = site.limits;
+  if (settings.limits.max_idle_connections == kAutoIdleConnections) {
+    settings.limits.max_idle_connections =
+        net::IdleConnectionsFor(net::OpenFileLimit(), config.crawler.max_in_flight);
+  }
   settings.tls = site.tls;
   settings.resolve = config.crawler.resolve;
   settings.dns = config.crawler.dns;

@@ -1,5 +1,6 @@
 #include "net/connection_pool.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -7,10 +8,35 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <vector>
 
 namespace newshound::net {
+
+int IdleConnectionsFor(uint64_t open_file_limit, int max_in_flight) {
+  constexpr int64_t kReserve = 256;
+  constexpr int64_t kMin = 64;
+  constexpr int64_t kMax = 4096;
+  const int64_t limit = static_cast<int64_t>(std::min<uint64_t>(open_file_limit, 1u << 30));
+  return static_cast<int>(std::clamp(limit - std::max(max_in_flight, 0) - kReserve, kMin, kMax));
+}
+
+PoolLimits PoolLimits::From(const FetchLimits& limits) {
+  int max_idle = limits.max_idle_connections;
+  if (max_idle == kAutoIdleConnections) {
+    static const int resolved = IdleConnectionsFor(OpenFileLimit(), 0);
+    max_idle = resolved;
+  }
+  return {limits.max_connections_per_origin, max_idle, limits.idle_timeout};
+}
+
+uint64_t OpenFileLimit() {
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;  // what a process starts with on Linux
+  return limit.rlim_cur == RLIM_INFINITY ? (1u << 30) : static_cast<uint64_t>(limit.rlim_cur);
+}
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;

@@ -53,14 +53,26 @@ struct Connection {
   ~Connection();
 };
 
+// What max_idle_connections "auto" keeps: every idle connection holds a
+// file descriptor, so the pool gets what the process's open-file limit
+// leaves after `max_in_flight` busy connections and a reserve for
+// everything else (sinks, the state database, plugins, DNS), within
+// 64..4096. 4096 covers the thousand-host crawls a single process makes; a
+// low limit (Debian's soft default is 1,024) still leaves the pool some.
+int IdleConnectionsFor(uint64_t open_file_limit, int max_in_flight);
+
+// The process's soft RLIMIT_NOFILE (a large number when unlimited).
+uint64_t OpenFileLimit();
+
 struct PoolLimits {
   int max_per_origin = 8;
   int max_idle = 256;
   Millis idle_timeout{30'000};
-  static PoolLimits From(const FetchLimits& limits) {
-    return {limits.max_connections_per_origin, limits.max_idle_connections, limits.idle_timeout};
-  }
+  // The engine resolves "auto" knowing its max_in_flight (FetchSettingsFor);
+  // a fetcher used on its own resolves it here, with nothing else in flight.
+  static PoolLimits From(const FetchLimits& limits);
 };
+
 
 struct PoolStats {
   uint64_t opened = 0;         // new connections (counted by the fetcher)

@@ -278,8 +278,9 @@ class NameTable {
 // again to mirror; libxml2 parses those pages itself.
 //  - a character libxml2 drops or stops at: NUL, other C0 controls but tab,
 //    newline and carriage return, U+FFFE, U+FFFF; a leading byte order mark
-//  - "<?" (processing instructions), "<_" and "<:", a tag name with '.' in
-//    it or of 100 or more characters, an attribute name of 100 or more
+//  - "<?" (processing instructions), "<_" and "<:", a tag name with '.' or
+//    ':' in it or of 100 or more characters, an attribute name of 100 or
+//    more
 //  - a DOCTYPE with a public or system identifier, or one after the prolog
 //  - a comment without its end, the end of input inside a tag
 //  - a numeric character reference without ';' or of a value that is not an
@@ -306,10 +307,11 @@ class TreeBuilder {
     frameset_ = names_.Intern("frameset");
     id_ = names_.Intern("id");
     name_ = names_.Intern("name");
+    xml_id_ = names_.Intern("xml:id");
     for (const char* head_element : {"script", "style", "meta", "link", "title", "base"}) {
       head_elements_.push_back(names_.Intern(head_element));
     }
-    for (const Name* name : {html_, head_, body_, p_name_, script_, style_, a_, noframes_, frame_, frameset_, id_, name_}) {
+    for (const Name* name : {html_, head_, body_, p_name_, script_, style_, a_, noframes_, frame_, frameset_, id_, name_, xml_id_}) {
       if (name == nullptr) return false;
     }
     for (const Name* name : head_elements_) {
@@ -593,7 +595,7 @@ class TreeBuilder {
     text->parent = reinterpret_cast<xmlNode*>(attr);
     attr->children = attr->last = text;
     // XPath's id() and xmlGetID see the same ids as in libxml2's tree.
-    if (attribute.name == id_ || (attribute.name == name_ && TopName() == a_)) {
+    if (attribute.name == xml_id_ || attribute.name == id_ || (attribute.name == name_ && TopName() == a_)) {
       xmlAddID(nullptr, doc_, text->content, attr);
     }
   }
@@ -770,12 +772,15 @@ class TreeBuilder {
 
   // htmlParseHTMLName_nonInvasive: the name after '<', not consumed. Its
   // characters lack '.', which the real tag name has: decline such names
-  // rather than mirror the mismatch.
+  // rather than mirror the mismatch. Names with ':' are declined too:
+  // libxml2 names the element after the part behind the first ':'
+  // (xmlSplitQName) but keeps the whole name open.
   const Name* PeekTagName() {
     size_t end = pos_ + 1;
     while (end < n_ && IsTagNameChar(static_cast<unsigned char>(s_[end]))) ++end;
     const size_t length = end - pos_ - 1;
-    if (length >= kMaxNameLength || std::memchr(s_ + pos_ + 1, '.', length) != nullptr) {
+    if (length >= kMaxNameLength || std::memchr(s_ + pos_ + 1, '.', length) != nullptr ||
+        std::memchr(s_ + pos_ + 1, ':', length) != nullptr) {
       Decline();
       return nullptr;
     }
@@ -1096,6 +1101,7 @@ class TreeBuilder {
   const Name* frameset_ = nullptr;
   const Name* id_ = nullptr;
   const Name* name_ = nullptr;
+  const Name* xml_id_ = nullptr;
   std::vector<const Name*> head_elements_;
 };
 

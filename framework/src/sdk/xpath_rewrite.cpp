@@ -121,10 +121,15 @@ std::string RewriteDescendantSteps(std::string_view x) {
       }
     }
     bool rewrite = end != step;
-    for (size_t p = end; rewrite && p < x.size() && x[p] == '[';) {
+    // Every predicate of the step, blanks between them allowed.
+    const auto skip_blanks = [&](size_t p) {
+      while (p < x.size() && (x[p] == ' ' || x[p] == '\t' || x[p] == '\n' || x[p] == '\r')) ++p;
+      return p;
+    };
+    for (size_t p = skip_blanks(end); rewrite && p < x.size() && x[p] == '[';) {
       const size_t close = PredicateEnd(x, p);
       if (close == std::string_view::npos || MayBePositional(x.substr(p + 1, close - p - 1))) rewrite = false;
-      p = close == std::string_view::npos ? x.size() : close + 1;
+      p = close == std::string_view::npos ? x.size() : skip_blanks(close + 1);
     }
     if (rewrite) {
       // The predicates follow as written, and any "//" inside them is
