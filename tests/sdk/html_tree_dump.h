@@ -94,9 +94,9 @@ inline std::string DumpTree(const xmlDoc* doc) {
 
 // What Document::Parse asked libxml2 for before the SDK had its own builder.
 inline xmlDoc* ParseWithLibxml2(std::string_view html, const char* url) {
-  return htmlReadMemory(html.data(), static_cast<int>(html.size() > INT_MAX ? INT_MAX : html.size()), url, "UTF-8",
-                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                            HTML_PARSE_COMPACT);
+  return htmlReadMemory(
+      html.data(), static_cast<int>(html.size() > INT_MAX ? INT_MAX : html.size()), url, "UTF-8",
+      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_COMPACT);
 }
 
 }  // namespace newshound::testing

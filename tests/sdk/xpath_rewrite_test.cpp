@@ -39,11 +39,28 @@ TEST(XPathRewrite, RewritesStepsWhosePredicatesCannotBePositional) {
 }
 
 TEST(XPathRewrite, LeavesPositionalAndOtherStepsAsWritten) {
-  for (const char* xpath : {"//li[1]", "//li[last()]", "//li[position() < 3]", "//li[count(a)]", "//li[$n]",
-                            "//li[@a + 1]", "//li[@a - @b]", "//li[@a * 2]", "//li[@a div @b]",
-                            "//li[string-length(.)]", "//li[ceiling(@x)]", "//@href", "//self::a[@b]",
-                            "//child::a[@b]", "//a[@b", "'//a[@b]'", "\"//x[@y]\"", "//processing-instruction()",
-                            "//li[number(@n)]", "//li[-1]", "//li[.5]", "//li [1]",
+  for (const char* xpath : {"//li[1]",
+                            "//li[last()]",
+                            "//li[position() < 3]",
+                            "//li[count(a)]",
+                            "//li[$n]",
+                            "//li[@a + 1]",
+                            "//li[@a - @b]",
+                            "//li[@a * 2]",
+                            "//li[@a div @b]",
+                            "//li[string-length(.)]",
+                            "//li[ceiling(@x)]",
+                            "//@href",
+                            "//self::a[@b]",
+                            "//child::a[@b]",
+                            "//a[@b",
+                            "'//a[@b]'",
+                            "\"//x[@y]\"",
+                            "//processing-instruction()",
+                            "//li[number(@n)]",
+                            "//li[-1]",
+                            "//li[.5]",
+                            "//li [1]",
                             "//li[@a] [2]"}) {
     EXPECT_EQ(RewriteDescendantSteps(xpath), xpath) << xpath;
   }
@@ -113,9 +130,28 @@ TEST(XPathRewrite, SelectsWhatTheOriginalSelectsOnTheSnapshotPages) {
 }
 
 TEST(XPathRewrite, SelectsWhatTheOriginalSelectsOnTagSoup) {
-  const char* const pieces[] = {"<div>", "</div>", "<div class=a id=d>", "<p>", "<p class=x>", "</p>", "<li>",
-                                "<ul>", "<a href=x>", "</a>", "<b>", "<i>", "</b>", "<td id=t>", "<tr>", "text",
-                                " ", "<h2>", "<span class=s>", "<section>", "<nav>", "<article class=article-view>"};
+  const char* const pieces[] = {"<div>",
+                                "</div>",
+                                "<div class=a id=d>",
+                                "<p>",
+                                "<p class=x>",
+                                "</p>",
+                                "<li>",
+                                "<ul>",
+                                "<a href=x>",
+                                "</a>",
+                                "<b>",
+                                "<i>",
+                                "</b>",
+                                "<td id=t>",
+                                "<tr>",
+                                "text",
+                                " ",
+                                "<h2>",
+                                "<span class=s>",
+                                "<section>",
+                                "<nav>",
+                                "<article class=article-view>"};
   uint64_t state = 12345;
   for (int n = 0; n < 300; ++n) {
     std::string html;

@@ -61,17 +61,16 @@ bool IsXmlChar(uint32_t c) {
 // The HTML 4 elements of libxml2's element table, and two more its
 // start-close table names. Only these can close one another on a start tag.
 constexpr const char* kKnownElements[] = {
-    "a",        "abbr",    "acronym", "address",  "applet",   "area",     "b",      "base",   "basefont",
-    "bdo",      "big",     "blockquote", "body",  "br",       "button",   "caption", "center", "cite",
-    "code",     "col",     "colgroup", "dd",      "del",      "dfn",      "dir",    "div",    "dl",
-    "dt",       "em",      "embed",   "fieldset", "font",     "form",     "frame",  "frameset", "h1",
-    "h2",       "h3",      "h4",      "h5",       "h6",       "head",     "hr",     "html",   "i",
-    "iframe",   "img",     "input",   "ins",      "isindex",  "kbd",      "label",  "legend", "li",
-    "link",     "map",     "menu",    "meta",     "noframes", "noscript", "object", "ol",     "optgroup",
-    "option",   "p",       "param",   "pre",      "q",        "s",        "samp",   "script", "select",
-    "small",    "span",    "strike",  "strong",   "style",    "sub",      "sup",    "table",  "tbody",
-    "td",       "textarea", "tfoot",  "th",       "thead",    "title",    "tr",     "tt",     "u",
-    "ul",       "var",     "listing", "xmp"};
+    "a",        "abbr",       "acronym",  "address", "applet",   "area",    "b",      "base",  "basefont", "bdo",
+    "big",      "blockquote", "body",     "br",      "button",   "caption", "center", "cite",  "code",     "col",
+    "colgroup", "dd",         "del",      "dfn",     "dir",      "div",     "dl",     "dt",    "em",       "embed",
+    "fieldset", "font",       "form",     "frame",   "frameset", "h1",      "h2",     "h3",    "h4",       "h5",
+    "h6",       "head",       "hr",       "html",    "i",        "iframe",  "img",    "input", "ins",      "isindex",
+    "kbd",      "label",      "legend",   "li",      "link",     "map",     "menu",   "meta",  "noframes", "noscript",
+    "object",   "ol",         "optgroup", "option",  "p",        "param",   "pre",    "q",     "s",        "samp",
+    "script",   "select",     "small",    "span",    "strike",   "strong",  "style",  "sub",   "sup",      "table",
+    "tbody",    "td",         "textarea", "tfoot",   "th",       "thead",   "title",  "tr",    "tt",       "u",
+    "ul",       "var",        "listing",  "xmp"};
 constexpr int kKnownCount = static_cast<int>(sizeof(kKnownElements) / sizeof(kKnownElements[0]));
 
 // Whether the second <name> of "<name><name>" is not inside the first in
@@ -158,12 +157,14 @@ struct ElementTable {
   }
 };
 
+// An object, not a leaked pointer: the SDK lives in each plugin, and a
+// plugin that is unloaded must take its table with it.
 const ElementTable& Elements() {
-  static const ElementTable* table = [] {
+  static const ElementTable table = [] {
     xmlInitParser();
-    return new ElementTable();
+    return ElementTable();
   }();
-  return *table;
+  return table;
 }
 
 int KnownIndex(std::string_view name) {
@@ -178,8 +179,8 @@ int EndPriority(std::string_view name) {
   static constexpr struct {
     const char* name;
     int priority;
-  } kPriorities[] = {{"div", 150},   {"td", 160},    {"th", 160},    {"tr", 170},   {"thead", 180}, {"tbody", 180},
-                     {"tfoot", 180}, {"table", 190}, {"head", 200},  {"body", 200}, {"html", 220}};
+  } kPriorities[] = {{"div", 150},   {"td", 160},    {"th", 160},   {"tr", 170},   {"thead", 180}, {"tbody", 180},
+                     {"tfoot", 180}, {"table", 190}, {"head", 200}, {"body", 200}, {"html", 220}};
   for (const auto& entry : kPriorities) {
     if (name == entry.name) return entry.priority;
   }
@@ -205,7 +206,7 @@ struct Name {
   size_t length = 0;
   int known = -1;  // index in kKnownElements
   int end_priority = 100;
-  bool is_void = false;  // htmlElemDesc::empty
+  bool is_void = false;        // htmlElemDesc::empty
   int boolean_attribute = -1;  // htmlIsBooleanAttr, asked on first need
 };
 
@@ -291,10 +292,10 @@ class NameTable {
 //    stops
 class TreeBuilder {
  public:
-  TreeBuilder(std::string_view input, xmlDoc* doc)
-      : s_(input.data()), n_(input.size()), doc_(doc), names_(doc->dict) {}
+  TreeBuilder(std::string_view input, xmlDoc* doc) : s_(input.data()), n_(input.size()), doc_(doc), names_(doc->dict) {}
 
   bool Run() {
+    if (!CharactersMirrored()) return false;
     html_ = names_.Intern("html");
     head_ = names_.Intern("head");
     body_ = names_.Intern("body");
@@ -311,13 +312,13 @@ class TreeBuilder {
     for (const char* head_element : {"script", "style", "meta", "link", "title", "base"}) {
       head_elements_.push_back(names_.Intern(head_element));
     }
-    for (const Name* name : {html_, head_, body_, p_name_, script_, style_, a_, noframes_, frame_, frameset_, id_, name_, xml_id_}) {
+    for (const Name* name :
+         {html_, head_, body_, p_name_, script_, style_, a_, noframes_, frame_, frameset_, id_, name_, xml_id_}) {
       if (name == nullptr) return false;
     }
     for (const Name* name : head_elements_) {
       if (name == nullptr) return false;
     }
-    if (!CharactersMirrored()) return false;
 
     ParseDocument();
     if (failed_) return false;
@@ -785,7 +786,8 @@ class TreeBuilder {
       return nullptr;
     }
     char lower[kMaxNameLength];
-    for (size_t i = 0; i < length; ++i) lower[i] = static_cast<char>(Lower(static_cast<unsigned char>(s_[pos_ + 1 + i])));
+    for (size_t i = 0; i < length; ++i)
+      lower[i] = static_cast<char>(Lower(static_cast<unsigned char>(s_[pos_ + 1 + i])));
     const Name* name = names_.Intern(lower, length);
     if (name == nullptr) Decline();
     peeked_at_ = pos_;
@@ -1077,13 +1079,13 @@ class TreeBuilder {
   bool root_built_ = false;
 
   const char* pending_view_ = nullptr;  // the pending text, when it is one stretch of input
-  std::string pending_;                // or else a copy
+  std::string pending_;                 // or else a copy
   size_t pending_length_ = 0;
   xmlNode* pending_parent_ = nullptr;
   xmlElementType pending_type_ = XML_TEXT_NODE;
 
   std::vector<Attribute> attributes_;
-  std::string decoded_values_;  // attribute values with references, decoded
+  std::string decoded_values_;   // attribute values with references, decoded
   size_t peeked_at_ = SIZE_MAX;  // PeekTagName's last '<' and what it found
   const Name* peeked_ = nullptr;
   size_t peeked_end_ = 0;
@@ -1114,8 +1116,8 @@ xmlDoc* BuildHtmlTree(std::string_view utf8_html, const char* url) {
   xmlDoc* doc = htmlNewDocNoDtD(nullptr, nullptr);
   if (doc == nullptr) return nullptr;
   doc->properties = XML_DOC_HTML;
-  doc->parseFlags = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-                    HTML_PARSE_COMPACT;
+  doc->parseFlags =
+      HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_COMPACT;
   doc->dict = xmlDictCreate();
   if (doc->dict == nullptr) {
     xmlFreeDoc(doc);

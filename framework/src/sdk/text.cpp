@@ -41,10 +41,13 @@ std::string JoinParagraphs(const std::vector<std::string>& paragraphs) {
 bool IsValidUtf8(std::string_view text) {
   for (size_t pos = 0; pos < text.size();) {
     // Runs of ASCII, eight bytes at a time: most of a page's markup.
-    uint64_t word;
-    if (pos + 8 <= text.size() && (std::memcpy(&word, text.data() + pos, 8), (word & 0x8080808080808080ull) == 0)) {
-      pos += 8;
-      continue;
+    if (pos + 8 <= text.size()) {
+      uint64_t word;
+      std::memcpy(&word, text.data() + pos, 8);
+      if ((word & 0x8080808080808080ull) == 0) {
+        pos += 8;
+        continue;
+      }
     }
     const CodePoint cp = DecodeAt(text, pos);
     if (!cp.valid) return false;
