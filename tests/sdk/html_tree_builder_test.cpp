@@ -271,13 +271,6 @@ TEST(HtmlTreeBuilder, StartCloseTableComesFromLibxml2) {
             (std::vector<std::string>{"a", "colgroup", "form", "li", "option", "p", "tbody", "td", "th", "tr"}));
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 bool IsUtf8(const std::string& text) {
   // The builder's caller repairs bad UTF-8 before it; here the pages are
   // either valid UTF-8 or windows-1256.
@@ -317,7 +310,7 @@ TEST(HtmlTreeBuilder, BuildsEverySnapshotPageAsLibxml2Does) {
   size_t pages = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (entry.path().extension() != ".html") continue;
-    std::string html = ReadFile(entry.path());
+    std::string html = newshound::testing::ReadPage(entry.path());
     if (!IsUtf8(html)) html = FromWindows1256(html);
     ASSERT_FALSE(html.empty()) << entry.path();
     SCOPED_TRACE(entry.path().string());

@@ -9,6 +9,9 @@
 #include <libxml/valid.h>
 
 #include <climits>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -97,6 +100,14 @@ inline xmlDoc* ParseWithLibxml2(std::string_view html, const char* url) {
   return htmlReadMemory(
       html.data(), static_cast<int>(html.size() > INT_MAX ? INT_MAX : html.size()), url, "UTF-8",
       HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_COMPACT);
+}
+
+// A test page's bytes.
+inline std::string ReadPage(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 }  // namespace newshound::testing

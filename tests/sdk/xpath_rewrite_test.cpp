@@ -117,10 +117,7 @@ TEST(XPathRewrite, SelectsWhatTheOriginalSelectsOnTheSnapshotPages) {
   size_t pages = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (entry.path().extension() != ".html") continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::ostringstream html;
-    html << in.rdbuf();
-    xmlDoc* doc = newshound::testing::ParseWithLibxml2(html.str(), nullptr);
+    xmlDoc* doc = newshound::testing::ParseWithLibxml2(newshound::testing::ReadPage(entry.path()), nullptr);
     ASSERT_NE(doc, nullptr);
     ExpectSameSelections(doc, entry.path().string());
     xmlFreeDoc(doc);

@@ -885,7 +885,15 @@ class TreeBuilder {
     }
     const auto ends_value = [quote](unsigned char c) { return quote != 0 ? c == quote : (c == '>' || IsBlank(c)); };
     const size_t start = pos_;
-    while (pos_ < n_ && !ends_value(static_cast<unsigned char>(s_[pos_])) && s_[pos_] != '&') ++pos_;
+    if (quote != 0) {
+      // Most values are quoted and hold no reference: two memchr.
+      const void* close = std::memchr(s_ + pos_, quote, n_ - pos_);
+      const size_t end = close == nullptr ? n_ : static_cast<size_t>(static_cast<const char*>(close) - s_);
+      const void* amp = std::memchr(s_ + pos_, '&', end - pos_);
+      pos_ = amp == nullptr ? end : static_cast<size_t>(static_cast<const char*>(amp) - s_);
+    } else {
+      while (pos_ < n_ && !ends_value(static_cast<unsigned char>(s_[pos_])) && s_[pos_] != '&') ++pos_;
+    }
     if (pos_ < n_ && s_[pos_] == '&') {
       attribute.decoded = true;
       attribute.begin = decoded_values_.size();
@@ -962,13 +970,14 @@ class TreeBuilder {
   // htmlParseCharData
   void ParseCharData() {
     const size_t start = pos_;
-    bool blank = true;
-    while (pos_ < n_) {
-      const unsigned char c = static_cast<unsigned char>(s_[pos_]);
-      if (c == '<' || c == '&') break;
-      blank = blank && IsBlank(c);
-      ++pos_;
+    const void* lt = std::memchr(s_ + pos_, '<', n_ - pos_);
+    size_t end = lt == nullptr ? n_ : static_cast<size_t>(static_cast<const char*>(lt) - s_);
+    if (const void* amp = std::memchr(s_ + pos_, '&', end - pos_)) {
+      end = static_cast<size_t>(static_cast<const char*>(amp) - s_);
     }
+    pos_ = end;
+    bool blank = true;
+    for (size_t i = start; i < end && blank; ++i) blank = IsBlank(static_cast<unsigned char>(s_[i]));
     const size_t length = pos_ - start;
     // libxml2 asks for an implied <p> before each chunk of text unless the
     // chunk is blank and markup or the end follows it; a chunk is cut when
