@@ -431,6 +431,10 @@ TEST(Config, ConnectionPoolKeysHaveDefaultsAndAreCrawlerWide) {
   auto automatic = Load("crawler:\n  max_idle_connections: auto\n" + std::string(kMinimal));
   ASSERT_TRUE(automatic.ok()) << automatic.status().message();
   EXPECT_EQ(automatic->sites[0].limits.max_idle_connections, kAutoIdleConnections);
+  auto wrong = Load("crawler:\n  max_idle_connections: some\n" + std::string(kMinimal));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("must be auto or an integer between 0 and 1000000, got"), std::string::npos)
+      << wrong.status().message();
 
   // One pool serves every site: a per-site value is an unknown key.
   auto per_site = Load(std::string(kMinimal) + "    idle_timeout: 1s\n");

@@ -640,10 +640,19 @@ class Loader {
                                 limits.max_connections_per_origin = static_cast<int>(Integer(n, k, 1, 10000));
                               }});
     crawler_fields.push_back({"max_idle_connections", [&](const YAML::Node& n, const std::string& k) {
-                                limits.max_idle_connections =
-                                    n.IsScalar() && n.Scalar() == "auto"
-                                        ? kAutoIdleConnections
-                                        : static_cast<int>(Integer(n, k, 0, 1000000));
+                                if (n.IsScalar() && n.Scalar() == "auto") {
+                                  limits.max_idle_connections = kAutoIdleConnections;
+                                  return;
+                                }
+                                const std::string text = Scalar(n, k);
+                                int64_t value = 0;
+                                auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+                                if (ec != std::errc() || end != text.data() + text.size() || value < 0 ||
+                                    value > 1000000) {
+                                  Fail(n.Mark(), "'" + k + "' must be auto or an integer between 0 and 1000000, got " +
+                                                     Echo(n, text));
+                                }
+                                limits.max_idle_connections = static_cast<int>(value);
                               }});
     crawler_fields.push_back({"idle_timeout", [&](const YAML::Node& n, const std::string& k) {
                                 const Millis value = Duration(n, k);
