@@ -1032,5 +1032,28 @@ TEST_F(RequestOptionsTest, Redirects_NotFollowedWhenAskedComeBackWithTheirLocati
   EXPECT_EQ(server_->ReadLog().size(), 1u);  // the target was not requested
 }
 
+// on_written tells the crawl when the server can see the request (its
+// politeness clock counts from there): once per request on the wire, so as
+// often as the server logged one, and never for a request that was not sent.
+TEST_F(RequestOptionsTest, OnWritten_CalledOncePerRequestTheServerReceives) {
+  Start({"/news/=close", "/old.html=301+Location:/index.html"});
+  int writes = 0;
+  net::RequestOptions options;
+  options.on_written = [&writes] { ++writes; };
+  ASSERT_EQ(FetchWith(Url("/index.html"), options).kind, OutcomeKind::kFetched);
+  EXPECT_EQ(writes, 1);
+  // Closed unanswered on the reused connection, sent again on a new one.
+  ASSERT_EQ(FetchWith(Url("/news/"), options).kind, OutcomeKind::kFetched);
+  EXPECT_EQ(writes, 3);
+  // A redirect followed inside the call: two requests.
+  ASSERT_EQ(FetchWith(Url("/old.html"), options).kind, OutcomeKind::kFetched);
+  EXPECT_EQ(writes, 5);
+  EXPECT_EQ(server_->ReadLog().size(), 5u);
+  // Nothing listens: nothing was written.
+  EXPECT_EQ(FetchWith("http://127.0.0.1:" + std::to_string(test::ClosedPort()) + "/", options).kind,
+            OutcomeKind::kConnect);
+  EXPECT_EQ(writes, 5);
+}
+
 }  // namespace
 }  // namespace newshound

@@ -41,6 +41,7 @@ TEST(Frontier, HostWaitsForItsDelayWhileOtherHostsProceed) {
   const auto t0 = Clock::now();
   EXPECT_EQ(frontier.PopReady(t0)->url, "a1");
   frontier.Started("a", t0);
+  frontier.Written("a", t0, /*first=*/true);
   EXPECT_EQ(frontier.PopReady(t0)->url, "b1");
   frontier.Started("b", t0);
   EXPECT_FALSE(frontier.PopReady(t0 + milliseconds(999)));
@@ -59,7 +60,64 @@ TEST(Frontier, HostInFlightCapHoldsUntilFinished) {
   frontier.Started("a", t0);
   EXPECT_FALSE(frontier.PopReady(t0));
   EXPECT_FALSE(frontier.NextReadyTime(t0));  // waiting for a slot, not for time
-  frontier.Finished("a");
+  frontier.Finished("a", /*written=*/false);
+  EXPECT_EQ(frontier.PopReady(t0)->url, "a2");
+}
+
+// The server sees a request when it is written, after DNS, connect and TLS:
+// the delay runs from there, and no other request is given to the host
+// while one is on its way, so a slow connection setup never shortens the
+// gap between two requests as they arrive.
+TEST(Frontier, DelayCountsFromTheWriteAndWaitsForIt) {
+  Frontier frontier;
+  HostPolicy policy{milliseconds(1000), 4};
+  for (const char* url : {"a1", "a2", "a3"}) frontier.Push(Item(url, "a"), policy);
+  const auto t0 = Clock::now();
+  EXPECT_EQ(frontier.PopReady(t0)->url, "a1");
+  frontier.Started("a", t0);
+  // Granted, not yet written: a whole delay later the host still waits,
+  // for the write rather than for a time.
+  EXPECT_FALSE(frontier.PopReady(t0 + milliseconds(1500)));
+  EXPECT_FALSE(frontier.NextReadyTime(t0 + milliseconds(1500)));
+  frontier.Written("a", t0 + milliseconds(800), /*first=*/true);  // 800 ms of connection setup
+  EXPECT_EQ(frontier.NextStart("a"), t0 + milliseconds(1800));
+  EXPECT_FALSE(frontier.PopReady(t0 + milliseconds(1799)));
+  EXPECT_EQ(*frontier.NextReadyTime(t0 + milliseconds(1500)), t0 + milliseconds(1800));
+  EXPECT_EQ(frontier.PopReady(t0 + milliseconds(1800))->url, "a2");
+  frontier.Started("a", t0 + milliseconds(1800));
+  // Written again (a fresh connection after a stale one): only the clock
+  // moves, the host is not given another request before this one's first
+  // write counted.
+  frontier.Written("a", t0 + milliseconds(1810), /*first=*/true);
+  frontier.Written("a", t0 + milliseconds(1900), /*first=*/false);
+  EXPECT_EQ(frontier.NextStart("a"), t0 + milliseconds(2900));
+  EXPECT_FALSE(frontier.PopReady(t0 + milliseconds(2899)));
+  EXPECT_EQ(frontier.PopReady(t0 + milliseconds(2900))->url, "a3");
+}
+
+TEST(Frontier, ARequestThatFailedBeforeItsWriteFreesTheHost) {
+  Frontier frontier;
+  HostPolicy policy{milliseconds(1000), 4};
+  frontier.Push(Item("a1", "a"), policy);
+  frontier.Push(Item("a2", "a"), policy);
+  const auto t0 = Clock::now();
+  EXPECT_EQ(frontier.PopReady(t0)->url, "a1");
+  frontier.Started("a", t0);
+  frontier.Finished("a", /*written=*/false);  // connection refused, say
+  EXPECT_FALSE(frontier.PopReady(t0 + milliseconds(999)));  // the delay still counts from the grant
+  EXPECT_EQ(frontier.PopReady(t0 + milliseconds(1000))->url, "a2");
+}
+
+// Without a delay there is no clock to protect: requests granted and not
+// yet written do not hold the host.
+TEST(Frontier, WithoutADelayUnwrittenRequestsDoNotHoldTheHost) {
+  Frontier frontier;
+  HostPolicy policy{milliseconds(0), 4};
+  frontier.Push(Item("a1", "a"), policy);
+  frontier.Push(Item("a2", "a"), policy);
+  const auto t0 = Clock::now();
+  EXPECT_EQ(frontier.PopReady(t0)->url, "a1");
+  frontier.Started("a", t0);
   EXPECT_EQ(frontier.PopReady(t0)->url, "a2");
 }
 

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "dns_server.h"
 #include "e2e_support.h"
@@ -507,6 +508,47 @@ TEST_F(PolitenessTest, Dns_EachHostIsResolvedOnceAndIpPolitenessUsesTheAnswer) {
   std::sort(times.begin(), times.end());
   ASSERT_EQ(times.size(), 10u);  // per host: robots.txt, the listing, 3 articles
   for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 200 - kLogJitterMs);
+}
+
+// The delay is kept as the server sees it: from one request's arrival to the
+// next. A host's first request here waits 400 ms for its DNS answer; the
+// delay (300 ms) runs from when it was finally sent, not from when the
+// crawler granted it, or the next request would arrive right behind it.
+TEST_F(PolitenessTest, Politeness_SlowConnectionSetupDoesNotShortenTheGap) {
+  WriteSite(root_.path(), 2);
+  test::DnsServer dns;
+  dns.Add("a.test", "127.0.0.1");
+  dns.Hold("a.test");
+  test::OutletServerOptions options;
+  options.root = root_.path();
+  server_ = std::make_unique<test::OutletServer>(options);
+  const std::string port = std::to_string(server_->http_port());
+  const auto config = dir_.path() / "slow-dns.yaml";
+  test::WriteFile(config, "crawler:\n  plugin_dir: " + std::string(NEWSHOUND_TEST_PLUGIN_DIR) +
+                              "\n  user_agent: \"newshound/0.1 (+test)\"\n"
+                              "network:\n  dns_servers: [\"" + dns.address() + "\"]\n" + test::kAllowLoopback +
+                              "output:\n  jsonl: " + (dir_.path() / "articles.jsonl").string() +
+                              "\nsites:\n  - name: test\n    plugin: testsite\n"
+                              "    start_urls: [\"http://a.test:" + port + "/\"]\n"
+                              "    politeness: {delay: 300ms}\n");
+  // The answer comes 400 ms after the question (a wait for the test to
+  // set up the slow lookup, not a measurement).
+  std::thread slow_answer([&dns] {
+    if (dns.WaitForQueries("a.test", 1, std::chrono::seconds(30)))
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    dns.Release("a.test");
+  });
+  CliRun run = RunCli({"run", config.string()});
+  slow_answer.join();
+  ASSERT_TRUE(run.status.success()) << run.err;
+  EXPECT_EQ(ReadJsonl(dir_.path() / "articles.jsonl").size(), 2u);
+  auto log = ByHost(server_->ReadLog())["a.test"];
+  ASSERT_EQ(log.size(), 4u);  // robots.txt, the listing, 2 articles
+  EXPECT_EQ(log[0].target, "/robots.txt");
+  for (size_t i = 1; i < log.size(); ++i) {
+    EXPECT_GE(LogTimeMs(log[i].time) - LogTimeMs(log[i - 1].time), 300 - kLogJitterMs)
+        << log[i - 1].target << " then " << log[i].target;
+  }
 }
 
 // The SSRF guard in a crawl: a page may link or redirect anywhere, but the

@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
   start = std::chrono::steady_clock::now();
   while (auto item = frontier.PopReady(now)) {
     frontier.Started(item->host_key, now);
-    frontier.Finished(item->host_key);
+    frontier.Written(item->host_key, now, /*first=*/true);
+    frontier.Finished(item->host_key, /*written=*/true);
     bytes += item->url.size();
     ++popped;
   }

@@ -176,6 +176,7 @@ struct Completion {
   std::string charset;
   std::string content_sha256;
   uint64_t body_bytes = 0;  // of the response body as decoded, before the parse took it
+  bool written = false;     // Frontier::Written(first) was posted for the request
 };
 
 // crawler.frontier_memory_items, and where the spill goes: beside the crawl
@@ -853,8 +854,9 @@ class Crawl {
           metrics_.PolitenessWait(site.config->name, std::chrono::duration<double>(item->politeness_wait).count());
         ++in_flight_;
         Validators validators = StoredValidators(site, item->fetch_url());
-        asio::co_spawn(asio::make_strand(io_), Work(std::move(*item), /*robots=*/false, std::move(validators)),
-                       asio::detached);
+        const bool report_written = frontier_.Delay(item->host_key).count() > 0;
+        asio::co_spawn(asio::make_strand(io_),
+                       Work(std::move(*item), /*robots=*/false, std::move(validators), report_written), asio::detached);
       }
       if (stopping_) {
         for (auto& item : frontier_.Drain()) Record(sites_[item.site], item.url, OutcomeKind::kCancelled, "crawl stopped");
@@ -927,7 +929,9 @@ class Crawl {
         frontier_.Started(host_key, now);
         ++in_flight_;
         ++site.summary.robots_fetches;
-        asio::co_spawn(asio::make_strand(io_), Work(std::move(robots_item), /*robots=*/true, Validators{}), asio::detached);
+        const bool report_written = frontier_.Delay(host_key).count() > 0;
+        asio::co_spawn(asio::make_strand(io_), Work(std::move(robots_item), /*robots=*/true, Validators{}, report_written),
+                       asio::detached);
       }
       frontier_.Block(host_key);
       if (std::find(robots.blocked_hosts.begin(), robots.blocked_hosts.end(), host_key) == robots.blocked_hosts.end())
@@ -961,19 +965,34 @@ class Crawl {
   }
 
   // (No default argument for `validators`: see Fetcher::Fetch on GCC 12.)
-  asio::awaitable<void> Work(CrawlItem item, bool robots, Validators validators) {
+  // `report_written`: the host has a delay, which counts from the moment
+  // the request is on the wire (Frontier::Written), not from its grant:
+  // DNS, connect and TLS before a connection's first request would
+  // otherwise come out of the gap the server sees.
+  asio::awaitable<void> Work(CrawlItem item, bool robots, Validators validators, bool report_written) {
     Completion done;
     done.robots = robots;
     const Site& site = sites_[item.site];
+    net::RequestOptions request;
+    if (report_written) {
+      // On this coroutine's strand; `done` outlives the fetch.
+      request.on_written = [this, &done, host_key = item.host_key] {
+        const bool first = !done.written;
+        done.written = true;
+        asio::post(strand_, [this, host_key, first, at = Clock::now()] {
+          frontier_.Written(host_key, at, first);
+          wake_.cancel();  // the host may be free again
+        });
+      };
+    }
     try {
       if (robots) {
         // robots.txt follows its own redirects (RFC 9309 2.3.1.2).
-        done.fetch = co_await fetcher_.Fetch(item.url, site.robots_fetch);
+        done.fetch = co_await fetcher_.Fetch(item.url, site.robots_fetch, request);
         done.body_bytes = done.fetch.body.size();
       } else {
         // A redirect comes back to the strand (Apply), which queues the next
         // hop through scope, politeness and robots.txt.
-        net::RequestOptions request;
         request.follow_redirects = false;
         request.validators = std::move(validators);
         done.fetch = co_await fetcher_.Fetch(item.fetch_url(), site.fetch, request);
@@ -991,7 +1010,7 @@ class Crawl {
     done.item = std::move(item);
     asio::post(strand_, [this, done = std::move(done)]() mutable {
       --in_flight_;
-      frontier_.Finished(done.item.host_key);
+      frontier_.Finished(done.item.host_key, done.written);
       if (shared_) shared_last_finish_[done.item.host_key] = Clock::now();
       wake_.cancel();
       WriteExchanges(sites_[done.item.site], done.fetch);

@@ -207,7 +207,7 @@ std::optional<CrawlItem> Frontier::PopReady(Clock::time_point now) {
       host.active = false;
       continue;
     }
-    const bool free = !host.blocked && host.in_flight < host.policy.max_in_flight;
+    const bool free = Free(host);
     if (!free || host.next_start > now) {
       if (free && !host.waiting_since) host.waiting_since = now;
       active_.push_back(std::move(key));
@@ -239,13 +239,26 @@ std::optional<CrawlItem> Frontier::PopReady(Clock::time_point now) {
 void Frontier::Started(const std::string& host_key, Clock::time_point now) {
   Host& host = hosts_[host_key];
   ++host.in_flight;
+  ++host.unwritten;
   host.last_start = now;
   host.next_start = std::max(host.next_start, now + host.policy.delay);
 }
 
-void Frontier::Finished(const std::string& host_key) {
+void Frontier::Written(const std::string& host_key, Clock::time_point now, bool first) {
   auto it = hosts_.find(host_key);
-  if (it != hosts_.end() && it->second.in_flight > 0) --it->second.in_flight;
+  if (it == hosts_.end()) return;
+  Host& host = it->second;
+  if (first && host.unwritten > 0) --host.unwritten;
+  host.last_start = std::max(host.last_start, now);
+  host.next_start = std::max(host.next_start, now + host.policy.delay);
+}
+
+void Frontier::Finished(const std::string& host_key, bool written) {
+  auto it = hosts_.find(host_key);
+  if (it == hosts_.end()) return;
+  Host& host = it->second;
+  if (host.in_flight > 0) --host.in_flight;
+  if (!written && host.unwritten > 0) --host.unwritten;
 }
 
 std::optional<Clock::time_point> Frontier::NextReadyTime(Clock::time_point now) const {
@@ -253,7 +266,7 @@ std::optional<Clock::time_point> Frontier::NextReadyTime(Clock::time_point now) 
   if (!delayed_.empty()) earliest = delayed_.top().ready_at;
   for (const auto& key : active_) {
     const Host& host = hosts_.at(key);
-    if (host.blocked || host.in_flight >= host.policy.max_in_flight || host.empty()) continue;
+    if (!Free(host) || host.empty()) continue;
     const Clock::time_point at = std::max(host.next_start, now);
     if (!earliest || at < *earliest) earliest = at;
   }

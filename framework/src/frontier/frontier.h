@@ -98,8 +98,15 @@ class Frontier {
   std::optional<CrawlItem> PopReady(Clock::time_point now);
   // A request to this host starts now (for a popped item, or a robots.txt).
   void Started(const std::string& host_key, Clock::time_point now);
-  // A request to this host finished; its slot is free again.
-  void Finished(const std::string& host_key);
+  // A request started at Started() was written on its connection at `now`:
+  // the host's delay counts from here. `first`: its first write (a request
+  // written again, on a fresh connection after a stale one or for a
+  // redirect followed inside the fetch, only moves the clock).
+  void Written(const std::string& host_key, Clock::time_point now, bool first);
+  // A request to this host finished; its slot is free again. `written`:
+  // whether Written(first) was called for it (a request that failed before
+  // it was sent must say so, or the host would wait for it forever).
+  void Finished(const std::string& host_key, bool written);
 
   // When PopReady may next return something, if that depends only on time
   // (not on a request finishing).
@@ -158,6 +165,7 @@ class Frontier {
     Clock::time_point next_start{};  // earliest start of the next request
     Clock::time_point last_start{};  // start of the latest request
     int in_flight = 0;
+    int unwritten = 0;  // of in_flight: granted but not yet on the wire
     // When PopReady first found it with work, free, and held back only by
     // next_start; reset when it gives an item.
     std::optional<Clock::time_point> waiting_since;
@@ -176,6 +184,11 @@ class Frontier {
     }
   };
 
+  // Whether the host may be given a request (apart from its clock).
+  static bool Free(const Host& host) {
+    return !host.blocked && host.in_flight < host.policy.max_in_flight &&
+           (host.unwritten == 0 || host.policy.delay.count() == 0);
+  }
   Host& HostFor(const CrawlItem& item, const HostPolicy* policy);
   void Activate(const std::string& key, Host& host);
   void ReleaseDue(Clock::time_point now);

@@ -151,8 +151,13 @@ std::string Authority(const std::string& host, uint16_t port) {
 class Request {
  public:
   Request(Fetcher& fetcher, const FetchSettings& settings, Clock::time_point deadline, FetchTimings& timings,
-          const Validators* validators)
-      : fetcher_(fetcher), settings_(settings), deadline_(deadline), timings_(timings), validators_(validators) {}
+          const Validators* validators, const std::function<void()>& on_written)
+      : fetcher_(fetcher),
+        settings_(settings),
+        deadline_(deadline),
+        timings_(timings),
+        validators_(validators),
+        on_written_(on_written) {}
 
   awaitable<Exchange> Run(const UrlParts& url) {
     Exchange ex;
@@ -598,6 +603,7 @@ class Request {
       ex.stale = IsClosedError(ec);
       co_return;
     }
+    if (on_written_) on_written_();
 
     CapturingBuffer buffer;
     if (record) buffer.capture = &record->response_head;
@@ -801,6 +807,7 @@ class Request {
   Clock::time_point deadline_;
   FetchTimings& timings_;
   const Validators* validators_;  // conditional GET of this hop; null: unconditional
+  const std::function<void()>& on_written_;  // RequestOptions::on_written (may be empty)
 };
 
 }  // namespace
@@ -868,7 +875,7 @@ awaitable<FetchResult> Fetcher::Fetch(std::string url, const FetchSettings& sett
     }
     // Validators belong to the URL asked for, not to where it redirects.
     const Validators* validators = hops.size() == 1 && !options.validators.empty() ? &options.validators : nullptr;
-    Request request(*this, settings, deadline, result.timings, validators);
+    Request request(*this, settings, deadline, result.timings, validators, options.on_written);
     Exchange ex = co_await request.Run(*parts);
     if (ex.record) {
       ex.record->target_uri = current;

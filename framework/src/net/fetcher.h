@@ -23,6 +23,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,11 @@ struct RequestOptions {
   // Sent as If-None-Match / If-Modified-Since on the first hop; a 304 is
   // then kNotModified.
   Validators validators;
+  // Called each time the request (any hop, any try) has been written on
+  // its connection, on the fetch's executor: the moment the server can
+  // see it, after DNS, connect and TLS. The crawl's politeness clock
+  // counts from here (frontier::Frontier::Written).
+  std::function<void()> on_written;
 };
 
 class Fetcher {
