@@ -68,6 +68,27 @@ def read_outlet(path, delay_s=0.0, skip_lines=0):
     return out
 
 
+def read_capture(path, hosts):
+    """tcpdump -tt -n lines of requests (bench's WireCapture): the time a
+    request's first segment crossed lo, the host by destination address.
+    `hosts`: address -> host name."""
+    out = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            # 1796348036.550399 IP 127.0.0.1.45678 > 127.0.0.11.18080: Flags [P.], ...
+            parts = line.split(" ", 5)
+            if len(parts) < 5 or parts[1] != "IP" or parts[3] != ">":
+                continue
+            try:
+                when = float(parts[0])
+            except ValueError:
+                continue
+            addr = parts[4].rstrip(":").rsplit(".", 1)[0]
+            if addr in hosts:
+                out.append(Request(when, hosts[addr], 0, 0))
+    return out
+
+
 def nginx_in_flight(path, skip_lines=0, launched=None, exited=None, bucket_s=0.25):
     """Server-side view of one crawl from nginx's log: TCP connections used,
     requests in flight (mean, peak, and the mean per bucket_s), mean response
@@ -184,17 +205,21 @@ def _row(n, gaps, span, delay_s, resolution_s):
     }
 
 
-def format_gap_table(stats, delay_s):
-    ms = lambda v: "-" if v != v else f"{v * 1000:.1f}"  # noqa: E731 (nan check)
-    lines = [f"per-host gaps between request starts (delay {delay_s * 1000:.0f} ms; "
-             f"starts from the server log, ~1 ms resolution)",
-             f"{'host':<22}{'requests':>9}{'min ms':>9}{'p1 ms':>9}{'median ms':>11}"
-             f"{'<delay':>8}{'<delay-2ms':>11}{'req/s':>8}"]
+def format_gap_table(stats, delay_s, source="the server log, ~1 ms resolution", resolution_s=0.002):
+    """`source` says where the starts came from; the `<delay-R` column
+    counts the gaps short by more than resolution_s (as gap_stats was
+    given it)."""
+    fine = resolution_s < 1e-4
+    ms = lambda v: "-" if v != v else f"{v * 1000:.3f}" if fine else f"{v * 1000:.1f}"  # noqa: E731 (nan check)
+    short = f"<delay-{resolution_s * 1e6:.0f}us" if fine else f"<delay-{resolution_s * 1000:g}ms"
+    lines = [f"per-host gaps between request starts (delay {delay_s * 1000:.0f} ms; starts from {source})",
+             f"{'host':<22}{'requests':>9}{'min ms':>11}{'p1 ms':>11}{'median ms':>11}"
+             f"{'<delay':>8}{short:>12}{'req/s':>8}"]
     rows = list(stats["hosts"].items()) + [("overall", stats["overall"])]
     for host, r in rows:
         rate = "-" if r["rate"] != r["rate"] else f"{r['rate']:.2f}"
-        lines.append(f"{host:<22}{r['requests']:>9}{ms(r['min_gap']):>9}{ms(r['p1_gap']):>9}"
-                     f"{ms(r['median_gap']):>11}{r['below']:>8}{r['below_res']:>11}{rate:>8}")
+        lines.append(f"{host:<22}{r['requests']:>9}{ms(r['min_gap']):>11}{ms(r['p1_gap']):>11}"
+                     f"{ms(r['median_gap']):>11}{r['below']:>8}{r['below_res']:>12}{rate:>8}")
     o = stats["overall"]
     lines.append(f"achieved rate {o['rate']:.2f} req/s vs ideal {o['ideal_rate']:.2f} req/s "
                  f"({len(stats['hosts'])} hosts / {delay_s:g} s): {o['achieved_share'] * 100:.1f}%")
