@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <random>
+#include <string>
+#include <utility>
+
 namespace newshound::sdk {
 namespace {
 
@@ -21,6 +26,35 @@ TEST(Text, NormalizeSpaceKeepsNonSpaceCharactersAndBadBytes) {
   // Zero-width space is not whitespace: it stays.
   EXPECT_EQ(NormalizeSpace("a\u200bb"), "a\u200bb");
   EXPECT_EQ(NormalizeSpace("a\xff  b"), "a\xff b");
+}
+
+// ASCII runs take a fast path and everything else goes code point by code
+// point: random mixes of both, with the expected text built beside them.
+TEST(Text, NormalizeSpaceAgreesOnRandomMixesOfAsciiAndUnicode) {
+  // {piece, is whitespace}
+  const std::array<std::pair<std::string, bool>, 14> pieces = {{
+      {" ", true}, {"\t", true}, {"\r\n", true}, {"\v\f", true}, {"\u00a0", true}, {"\u2003", true},
+      {"\u3000", true}, {"a", false}, {"Word,", false}, {"\u00e9", false}, {"\u0645\u0631", false},
+      {"\u200b", false}, {"\xff", false}, {"\x1f~", false},
+  }};
+  std::mt19937 random(8);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text, expected;
+    bool pending_space = false;
+    const int n = static_cast<int>(random() % 12);
+    for (int i = 0; i < n; ++i) {
+      const auto& [piece, space] = pieces[random() % pieces.size()];
+      text += piece;
+      if (space) {
+        pending_space = !expected.empty();
+        continue;
+      }
+      if (pending_space) expected += ' ';
+      pending_space = false;
+      expected += piece;
+    }
+    ASSERT_EQ(NormalizeSpace(text), expected) << "round " << round;
+  }
 }
 
 TEST(Text, JoinParagraphsUsesBlankLinesAndSkipsEmptyOnes) {

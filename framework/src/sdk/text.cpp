@@ -14,7 +14,29 @@ std::string NormalizeSpace(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   bool pending_space = false;
+  // IsSpace of an ASCII byte: ' ' and \t \n \v \f \r.
+  const auto ascii_space = [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   for (size_t pos = 0; pos < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    if (lead < 0x80) {
+      // A run of ASCII: one append per word, not per byte (most of a page's text).
+      if (ascii_space(lead)) {
+        pending_space = !out.empty();
+        ++pos;
+        continue;
+      }
+      size_t end = pos + 1;
+      while (end < text.size()) {
+        const auto c = static_cast<unsigned char>(text[end]);
+        if (c >= 0x80 || ascii_space(c)) break;
+        ++end;
+      }
+      if (pending_space) out += ' ';
+      pending_space = false;
+      out.append(text.data() + pos, end - pos);
+      pos = end;
+      continue;
+    }
     const CodePoint cp = DecodeAt(text, pos);
     if (cp.valid && internal::IsSpace(cp.value)) {
       pending_space = !out.empty();
