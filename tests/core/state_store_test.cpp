@@ -77,6 +77,27 @@ TEST(StateStore, TheUrlsOfARunThatAreNotDoneAreItsFrontier) {
   EXPECT_TRUE(store->UrlsOfRun("site", run + 1)->pending.empty());
 }
 
+// What lets a site's first run skip the per-link lookup of earlier runs.
+TEST(StateStore, HasUrlsBeforeSeesOnlyUrlsLastQueuedByAnEarlierRunOfTheSite) {
+  test::TempDir dir;
+  auto store = OpenOrDie(dir.path().string());
+  const int64_t first = store->StartRun("site", 0)->run;
+  EXPECT_FALSE(*store->HasUrlsBefore("site", first));
+  ASSERT_TRUE(store->Queue("site", first, {"https://a.test/", 0, true}).ok());
+  ASSERT_TRUE(store->Queue("site", first, {"https://a.test/1.html", 1, false}).ok());
+  EXPECT_FALSE(*store->HasUrlsBefore("site", first));  // this run's own URLs
+  ASSERT_TRUE(store->FinishRun("site", first, 1).ok());
+
+  const int64_t second = store->StartRun("site", 2)->run;
+  EXPECT_TRUE(*store->HasUrlsBefore("site", second));
+  EXPECT_FALSE(*store->HasUrlsBefore("other", store->StartRun("other", 2)->run));  // sites apart
+  // Once the second run has queued every URL again, none is left from the first.
+  ASSERT_TRUE(store->Queue("site", second, {"https://a.test/", 0, true}).ok());
+  EXPECT_TRUE(*store->HasUrlsBefore("site", second));
+  ASSERT_TRUE(store->Queue("site", second, {"https://a.test/1.html", 1, false}).ok());
+  EXPECT_FALSE(*store->HasUrlsBefore("site", second));
+}
+
 TEST(StateStore, WhatAFetchLearntRoundTripsAndOutlivesTheNextQueue) {
   test::TempDir dir;
   {

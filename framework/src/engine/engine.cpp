@@ -338,6 +338,12 @@ class Crawl {
     int64_t shared_held = 0;
     Clock::time_point next_finish_check{};
     bool active = false;          // a run is in progress
+    // Whether the crawl state has URLs of the site from an earlier run. A
+    // link new to this run can only have been crawled before if it has: a
+    // site's first run (or any run of an in-memory state's first) skips
+    // the lookup per link (CrawledBefore). Set when the run starts; no
+    // row of an earlier run appears during one.
+    bool earlier_urls = true;
     int64_t run_started_ms = 0;   // Unix time the current (or last) run started
     SiteSummary at_run_start;     // the counters when the run started: what the run did is the difference
 
@@ -445,6 +451,9 @@ class Crawl {
     }
     site.run = run->run;
     site.active = true;
+    auto earlier = state_->HasUrlsBefore(cfg.name, site.run);
+    if (!earlier.ok()) return StateFailed(earlier.status());
+    site.earlier_urls = *earlier;
     site.seen = frontier::SeenSet();
     site.fetches_started = 0;
     site.run_started_ms = run->started_at_ms;
@@ -641,7 +650,7 @@ class Crawl {
       Record(site, url, OutcomeKind::kOverBudget, "deeper than max_depth");
       return;
     }
-    if (depth > 0) {
+    if (depth > 0 && site.earlier_urls) {
       if (auto why = CrawledBefore(site, url)) {
         Record(site, url, OutcomeKind::kSeenBefore, *why);
         return;

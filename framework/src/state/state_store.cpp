@@ -322,6 +322,15 @@ Result<std::optional<UrlRecord>> StateStore::Get(const std::string& site, const 
   return std::optional<UrlRecord>(std::move(record));
 }
 
+Result<bool> StateStore::HasUrlsBefore(const std::string& site, int64_t run) {
+  // One step down urls_by_run.
+  Use any(Prepare("SELECT 1 FROM urls WHERE site = ?1 AND run < ?2 LIMIT 1"));
+  any.Text(site).Int(run);
+  const int rc = any.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("reading the urls of " + site);
+  return rc == SQLITE_ROW;
+}
+
 Status StateStore::Queue(const std::string& site, int64_t run, const QueuedUrl& url) {
   if (Status status = Begin(); !status.ok()) return status;
   Use upsert(Prepare("INSERT INTO urls (site, url, run, done, depth, high_priority) VALUES (?1, ?2, ?3, 0, ?4, ?5) "

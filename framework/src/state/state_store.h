@@ -120,6 +120,8 @@ class StateStore {
 
   // --- urls ---
   Result<std::optional<UrlRecord>> Get(const std::string& site, const std::string& url);
+  // Whether any URL of the site was last queued by a run before `run`.
+  Result<bool> HasUrlsBefore(const std::string& site, int64_t run);
   // `url` enters `run` (not done), keeping what earlier fetches learnt.
   Status Queue(const std::string& site, int64_t run, const QueuedUrl& url);
   // `url` has its outcome in `run`: what the fetch learnt replaces the last.
