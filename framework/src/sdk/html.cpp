@@ -17,6 +17,7 @@
 #include "newshound/plugin/text.h"
 #include "html_tree_builder.h"
 #include "xpath_rewrite.h"
+#include "xpath_simple.h"
 
 namespace newshound::sdk {
 namespace {
@@ -191,29 +192,42 @@ class XPathCache {
     return ctx;
   }
 
-  // The compiled expression, or null if it does not compile (then it
+  // An expression as it is evaluated: by the SDK itself when it is in
+  // xpath_simple.h's subset, else by libxml2, compiled when first needed.
+  struct Expression {
+    std::optional<internal::SimplePath> simple;
+    bool compiled = false;
+    std::unique_ptr<xmlXPathCompExpr, XPathCompExprDeleter> libxml2;  // null: does not compile
+  };
+
+  Expression& Find(const std::string& expr) {
+    auto it = expressions_.find(expr);
+    if (it != expressions_.end()) return it->second;
+    if (expressions_.size() >= kMaxExpressions) expressions_.clear();
+    Expression& added = expressions_[expr];
+    added.simple = internal::CompileSimplePath(expr);
+    return added;
+  }
+
+  // libxml2's compiled form, or null if it does not compile (then it
   // selects nothing, as xmlXPathEvalExpression's null result did).
-  xmlXPathCompExpr* Compiled(const std::string& expr, xmlXPathContext* ctx) {
-    auto it = compiled_.find(expr);
-    if (it != compiled_.end()) return it->second.get();
-    if (compiled_.size() >= kMaxExpressions) compiled_.clear();
+  xmlXPathCompExpr* Compiled(Expression& expression, const std::string& expr, xmlXPathContext* ctx) {
+    if (expression.compiled) return expression.libxml2.get();
+    expression.compiled = true;
     // The same selection, walked once instead of once per node
     // (xpath_rewrite.h); should the rewrite not compile, what was asked.
     const std::string rewritten = internal::RewriteDescendantSteps(expr);
-    std::unique_ptr<xmlXPathCompExpr, XPathCompExprDeleter> comp(
-        xmlXPathCtxtCompile(ctx, reinterpret_cast<const xmlChar*>(rewritten.c_str())));
-    if (comp == nullptr && rewritten != expr) {
-      comp.reset(xmlXPathCtxtCompile(ctx, reinterpret_cast<const xmlChar*>(expr.c_str())));
+    expression.libxml2.reset(xmlXPathCtxtCompile(ctx, reinterpret_cast<const xmlChar*>(rewritten.c_str())));
+    if (expression.libxml2 == nullptr && rewritten != expr) {
+      expression.libxml2.reset(xmlXPathCtxtCompile(ctx, reinterpret_cast<const xmlChar*>(expr.c_str())));
     }
-    xmlXPathCompExpr* raw = comp.get();
-    compiled_.emplace(expr, std::move(comp));
-    return raw;
+    return expression.libxml2.get();
   }
 
  private:
   // Declared first so that it outlives the expressions compiled with it.
   std::unique_ptr<xmlXPathContext, XPathContextDeleter> context_;
-  std::unordered_map<std::string, std::unique_ptr<xmlXPathCompExpr, XPathCompExprDeleter>> compiled_;
+  std::unordered_map<std::string, Expression> expressions_;
 };
 
 XPathCache& ThreadXPathCache() {
@@ -234,35 +248,51 @@ std::string ClassXPath(std::string_view cls) {
 
 // --- Node ---
 
-std::vector<Node> Node::Select(std::string_view xpath) const {
-  std::vector<Node> out;
-  xmlNode* node = Raw(node_);
+namespace {
+
+// Node::Select, stopping after `limit` nodes (0: all) where that saves work.
+std::vector<xmlNode*> SelectUpTo(xmlNode* node, std::string_view xpath, size_t limit) {
+  std::vector<xmlNode*> out;
   // A NUL would silently cut the expression short.
   if (node == nullptr || node->doc == nullptr || xpath.empty() ||
       xpath.find('\0') != std::string_view::npos) {
     return out;
   }
   XPathCache& cache = ThreadXPathCache();
+  const std::string expr(xpath);
+  XPathCache::Expression& expression = cache.Find(expr);
+  if (expression.simple &&
+      (node->type == XML_ELEMENT_NODE || node->type == XML_HTML_DOCUMENT_NODE || node->type == XML_DOCUMENT_NODE)) {
+    internal::SelectSimplePath(*expression.simple, node, limit, out);
+    return out;
+  }
   xmlXPathContext* ctx = cache.Context(node);
   if (ctx == nullptr) return out;
-  const std::string expr(xpath);
   const QuietGenericErrors quiet;
-  xmlXPathCompExpr* comp = cache.Compiled(expr, ctx);
+  xmlXPathCompExpr* comp = cache.Compiled(expression, expr, ctx);
   if (comp == nullptr) return out;
   std::unique_ptr<xmlXPathObject, XPathObjectDeleter> result(xmlXPathCompiledEval(comp, ctx));
   if (result == nullptr || result->type != XPATH_NODESET || result->nodesetval == nullptr) return out;
   const xmlNodeSet* set = result->nodesetval;
   out.reserve(static_cast<size_t>(set->nodeNr));
   for (int i = 0; i < set->nodeNr; ++i) {
-    if (set->nodeTab[i] != nullptr && IsWrappable(set->nodeTab[i])) out.push_back(Node(set->nodeTab[i]));
+    if (set->nodeTab[i] != nullptr && IsWrappable(set->nodeTab[i])) out.push_back(set->nodeTab[i]);
   }
   return out;
 }
 
+}  // namespace
+
+std::vector<Node> Node::Select(std::string_view xpath) const {
+  std::vector<Node> out;
+  for (xmlNode* node : SelectUpTo(Raw(node_), xpath, 0)) out.push_back(Node(node));
+  return out;
+}
+
 std::optional<Node> Node::SelectFirst(std::string_view xpath) const {
-  std::vector<Node> nodes = Select(xpath);
+  std::vector<xmlNode*> nodes = SelectUpTo(Raw(node_), xpath, 1);
   if (nodes.empty()) return std::nullopt;
-  return nodes.front();
+  return Node(nodes.front());
 }
 
 std::string Node::Attr(std::string_view name) const {
