@@ -24,20 +24,6 @@
 
 namespace {
 
-std::vector<xmlNode*> Libxml2Select(xmlDoc* doc, xmlNode* context, const std::string& xpath) {
-  std::vector<xmlNode*> nodes;
-  xmlXPathContext* ctx = xmlXPathNewContext(doc);
-  if (ctx == nullptr) return nodes;
-  ctx->node = context;
-  xmlXPathObject* result = xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath.c_str()), ctx);
-  if (result != nullptr && result->type == XPATH_NODESET && result->nodesetval != nullptr) {
-    for (int i = 0; i < result->nodesetval->nodeNr; ++i) nodes.push_back(result->nodesetval->nodeTab[i]);
-  }
-  xmlXPathFreeObject(result);
-  xmlXPathFreeContext(ctx);
-  return nodes;
-}
-
 std::vector<std::string> PluginPaths() {
   using newshound::sdk::ClassXPath;
   return {"//article[" + ClassXPath("article-view") + "][.//h1[" + ClassXPath("article-title") + "]]",
@@ -76,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   xmlDoc* doc = newshound::testing::ParseWithLibxml2(input, "https://example.com/page");
   if (doc == nullptr) return 0;
   std::vector<xmlNode*> contexts = {reinterpret_cast<xmlNode*>(doc)};
-  for (xmlNode* element : Libxml2Select(doc, reinterpret_cast<xmlNode*>(doc), "//*")) {
+  for (xmlNode* element : newshound::testing::Libxml2XPath(doc, reinterpret_cast<xmlNode*>(doc), "//*")) {
     if (contexts.size() == 6) break;
     contexts.push_back(element);
   }
@@ -86,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (xmlNode* context : contexts) {
       std::vector<xmlNode*> ours;
       newshound::sdk::internal::SelectSimplePath(*path, context, 0, ours);
-      const std::vector<xmlNode*> theirs = Libxml2Select(doc, context, xpath);
+      const std::vector<xmlNode*> theirs = newshound::testing::Libxml2XPath(doc, context, xpath);
       FUZZ_CHECK(ours == theirs, "path " + newshound::fuzz::Quote(xpath) + " selects " + std::to_string(ours.size()) +
                                      " nodes, libxml2 " + std::to_string(theirs.size()) + ", on " +
                                      newshound::fuzz::Quote(input.substr(0, 2000)));

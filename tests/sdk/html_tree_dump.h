@@ -1,12 +1,15 @@
 // A canonical text form of a libxml2 document tree, for comparing the SDK's
 // tree builder with libxml2's parser (html_tree_builder_test.cpp and the
 // html_tree fuzz target). It also checks the links every node must keep.
+// And libxml2 as the reference for the SDK's other stand-ins: its parser
+// (ParseWithLibxml2) and its XPath engine (Libxml2XPath).
 #ifndef NEWSHOUND_TESTS_SDK_HTML_TREE_DUMP_H_
 #define NEWSHOUND_TESTS_SDK_HTML_TREE_DUMP_H_
 
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 #include <libxml/valid.h>
+#include <libxml/xpath.h>
 
 #include <climits>
 #include <filesystem>
@@ -14,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace newshound::testing {
 
@@ -108,6 +112,22 @@ inline std::string ReadPage(const std::filesystem::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+// The nodes libxml2's XPath engine selects with `context` as the context
+// node, the expression as written; nothing when it is not a node set.
+inline std::vector<xmlNode*> Libxml2XPath(xmlDoc* doc, xmlNode* context, const std::string& xpath) {
+  std::vector<xmlNode*> nodes;
+  xmlXPathContext* ctx = xmlXPathNewContext(doc);
+  if (ctx == nullptr) return nodes;
+  ctx->node = context;
+  xmlXPathObject* result = xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath.c_str()), ctx);
+  if (result != nullptr && result->type == XPATH_NODESET && result->nodesetval != nullptr) {
+    for (int i = 0; i < result->nodesetval->nodeNr; ++i) nodes.push_back(result->nodesetval->nodeTab[i]);
+  }
+  xmlXPathFreeObject(result);
+  xmlXPathFreeContext(ctx);
+  return nodes;
 }
 
 }  // namespace newshound::testing

@@ -68,16 +68,8 @@ TEST(XPathRewrite, LeavesPositionalAndOtherStepsAsWritten) {
   EXPECT_EQ(RewriteDescendantSteps("//ul[@id]//li[2]"), "/descendant::ul[@id]//li[2]");
 }
 
-std::vector<const xmlNode*> Evaluate(xmlDoc* doc, const std::string& xpath) {
-  std::vector<const xmlNode*> nodes;
-  xmlXPathContext* context = xmlXPathNewContext(doc);
-  xmlXPathObject* result = xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath.c_str()), context);
-  if (result != nullptr && result->type == XPATH_NODESET && result->nodesetval != nullptr) {
-    for (int i = 0; i < result->nodesetval->nodeNr; ++i) nodes.push_back(result->nodesetval->nodeTab[i]);
-  }
-  xmlXPathFreeObject(result);
-  xmlXPathFreeContext(context);
-  return nodes;
+std::vector<xmlNode*> Evaluate(xmlDoc* doc, const std::string& xpath) {
+  return newshound::testing::Libxml2XPath(doc, reinterpret_cast<xmlNode*>(doc), xpath);
 }
 
 // What plugins ask, as the SDK's ClassXPath and the plugins write it.

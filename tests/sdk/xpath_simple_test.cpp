@@ -59,18 +59,8 @@ TEST(XPathSimple, LeavesEverythingElseToLibxml2) {
   EXPECT_FALSE(CompileSimplePath(deep).has_value());  // past 64 steps
 }
 
-// What libxml2 selects from `context`, the expression as written.
 std::vector<xmlNode*> Libxml2Select(xmlDoc* doc, xmlNode* context, const std::string& xpath) {
-  std::vector<xmlNode*> nodes;
-  xmlXPathContext* ctx = xmlXPathNewContext(doc);
-  ctx->node = context;
-  xmlXPathObject* result = xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath.c_str()), ctx);
-  if (result != nullptr && result->type == XPATH_NODESET && result->nodesetval != nullptr) {
-    for (int i = 0; i < result->nodesetval->nodeNr; ++i) nodes.push_back(result->nodesetval->nodeTab[i]);
-  }
-  xmlXPathFreeObject(result);
-  xmlXPathFreeContext(ctx);
-  return nodes;
+  return newshound::testing::Libxml2XPath(doc, context, xpath);
 }
 
 std::vector<xmlNode*> SimpleSelect(xmlNode* context, const std::string& xpath, size_t limit = 0) {
