@@ -19,7 +19,6 @@
 #include "../sdk/html_tree_dump.h"
 #include "fuzz_check.h"
 #include "newshound/plugin/html.h"
-#include "newshound/plugin/text.h"
 #include "sdk/xpath_simple.h"
 
 namespace {
@@ -53,11 +52,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     input.remove_prefix(newline + 1);
   } else {
     paths = PluginPaths();
-  }
-  std::string repaired;
-  if (!newshound::sdk::IsValidUtf8(input)) {
-    repaired = newshound::sdk::ToValidUtf8(input);
-    input = repaired;
   }
   xmlDoc* doc = newshound::testing::ParseWithLibxml2(input, "https://example.com/page");
   if (doc == nullptr) return 0;

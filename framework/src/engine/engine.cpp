@@ -338,11 +338,11 @@ class Crawl {
     int64_t shared_held = 0;
     Clock::time_point next_finish_check{};
     bool active = false;          // a run is in progress
-    // Whether the crawl state has URLs of the site from an earlier run. A
-    // link new to this run can only have been crawled before if it has: a
-    // site's first run (or any run of an in-memory state's first) skips
-    // the lookup per link (CrawledBefore). Set when the run starts; no
-    // row of an earlier run appears during one.
+    // Whether the crawl state holds URLs of the site from an earlier run.
+    // Only those can make a link new to this run "crawled before", so
+    // without them (a site's first run, the first run of an in-memory
+    // state) OfferNormalized skips CrawledBefore's lookup per link. Set
+    // when the run starts: no row of an earlier run appears during one.
     bool earlier_urls = true;
     int64_t run_started_ms = 0;   // Unix time the current (or last) run started
     SiteSummary at_run_start;     // the counters when the run started: what the run did is the difference

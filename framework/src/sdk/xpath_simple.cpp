@@ -101,26 +101,30 @@ const xmlAttr* AttributeOf(const xmlNode* element, const std::string& name) {
   return nullptr;
 }
 
-// An attribute's string-value, as libxml2's xmlNodeGetContent gives it.
-std::string ValueOf(const xmlAttr* attr) {
+// An attribute's string-value, as libxml2's xmlNodeGetContent gives it: a
+// view of the tree's own text when the value is one text node (what the
+// HTML parsers make), else of `storage`. Called per candidate element, so
+// the usual case copies nothing.
+std::string_view ValueOf(const xmlAttr* attr, std::string& storage) {
   const xmlNode* child = attr->children;
-  if (child == nullptr) return "";
+  if (child == nullptr) return {};
   if (child->next == nullptr && child->type == XML_TEXT_NODE) {
-    return child->content == nullptr ? "" : reinterpret_cast<const char*>(child->content);
+    return child->content == nullptr ? std::string_view() : reinterpret_cast<const char*>(child->content);
   }
   xmlChar* content = xmlNodeGetContent(reinterpret_cast<const xmlNode*>(attr));
-  std::string value = content == nullptr ? "" : reinterpret_cast<const char*>(content);
+  storage = content == nullptr ? "" : reinterpret_cast<const char*>(content);
   xmlFree(content);
-  return value;
+  return storage;
 }
 
 bool Holds(const SimplePredicate& predicate, const xmlNode* element) {
   const xmlAttr* attr = AttributeOf(element, predicate.attribute);
+  std::string storage;
   switch (predicate.kind) {
     case SimplePredicate::Kind::kHasAttribute:
       return attr != nullptr;
     case SimplePredicate::Kind::kAttributeEquals:
-      return attr != nullptr && ValueOf(attr) == predicate.text;
+      return attr != nullptr && ValueOf(attr, storage) == predicate.text;
     case SimplePredicate::Kind::kHasPath: {
       std::vector<xmlNode*> found;
       SelectSimplePath(*predicate.path, element, 1, found);
@@ -131,7 +135,7 @@ bool Holds(const SimplePredicate& predicate, const xmlNode* element) {
       std::string padded = " ";
       if (attr != nullptr) {
         bool space = false;
-        for (const char c : ValueOf(attr)) {
+        for (const char c : ValueOf(attr, storage)) {
           if (IsXPathSpace(c)) {
             space = padded.size() > 1;
           } else {
