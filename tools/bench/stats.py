@@ -162,11 +162,11 @@ def percentile(sorted_values, q):
 def gap_stats(requests, delay_s, resolution_s=0.002):
     """Per host and overall: gaps between consecutive request starts.
 
-    Returns {"hosts": {host: row}, "overall": row}; a row has requests, gaps,
-    min/p1/median gap (s), below (gaps < delay), below_res (gaps < delay -
-    resolution: the log's ms timestamps make each start uncertain by ~1 ms),
-    rate (requests/s over the host's span) and, overall, ideal_rate
-    (hosts / delay) and the achieved share of it.
+    Returns {"hosts": {host: row}, "overall": row, "resolution": resolution_s};
+    a row has requests, gaps, min/p1/median gap (s), below (gaps < delay),
+    below_res (gaps < delay - resolution: how far each start may be off, ~2
+    ms for the ms log), rate (requests/s over the host's span) and, overall,
+    ideal_rate (hosts / delay) and the achieved share of it.
     """
     by_host = {}
     for r in requests:
@@ -189,7 +189,7 @@ def gap_stats(requests, delay_s, resolution_s=0.002):
     overall["rate"] = (total - len(by_host)) / (last - first) if total > 1 and last > first else math.nan
     overall["ideal_rate"] = len(by_host) / delay_s if delay_s > 0 else math.nan
     overall["achieved_share"] = overall["rate"] / overall["ideal_rate"] if delay_s > 0 else math.nan
-    return {"hosts": rows, "overall": overall}
+    return {"hosts": rows, "overall": overall, "resolution": resolution_s}
 
 
 def _row(n, gaps, span, delay_s, resolution_s):
@@ -205,10 +205,10 @@ def _row(n, gaps, span, delay_s, resolution_s):
     }
 
 
-def format_gap_table(stats, delay_s, source="the server log, ~1 ms resolution", resolution_s=0.002):
+def format_gap_table(stats, delay_s, source="the server log, ~1 ms resolution"):
     """`source` says where the starts came from; the `<delay-R` column
-    counts the gaps short by more than resolution_s (as gap_stats was
-    given it)."""
+    counts the gaps short by more than the resolution gap_stats was given."""
+    resolution_s = stats["resolution"]
     fine = resolution_s < 1e-4
     ms = lambda v: "-" if v != v else f"{v * 1000:.3f}" if fine else f"{v * 1000:.1f}"  # noqa: E731 (nan check)
     short = f"<delay-{resolution_s * 1e6:.0f}us" if fine else f"<delay-{resolution_s * 1000:g}ms"
