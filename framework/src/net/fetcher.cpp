@@ -68,10 +68,21 @@ struct Exchange {
 // received: Beast's parser takes the head only once all of it is in the
 // buffer, consumes it in one go, and stops there (eager is off). Null
 // capture: a plain flat_buffer.
+//
+// It starts with room for kReadChunk bytes because Beast sizes each read by
+// the buffer's free capacity, 512 bytes at the least: an empty flat_buffer
+// (which the parser drains after every read of the body) would take a 6 KB
+// page in 13 reads, each one a recvmsg and a trip through the reactor and
+// the coroutine.
 class CapturingBuffer {
  public:
   using const_buffers_type = beast::flat_buffer::const_buffers_type;
   using mutable_buffers_type = beast::flat_buffer::mutable_buffers_type;
+
+  // A TLS record's worth of plaintext.
+  static constexpr std::size_t kReadChunk = 16 * 1024;
+
+  CapturingBuffer() { buffer_.reserve(kReadChunk); }
 
   std::size_t size() const { return buffer_.size(); }
   std::size_t max_size() const { return buffer_.max_size(); }
