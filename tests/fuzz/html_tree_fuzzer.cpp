@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   xmlDoc* built = newshound::sdk::internal::BuildHtmlTree(input, "https://example.com/page");
   if (built == nullptr) return 0;
   const std::string ours = newshound::testing::DumpTree(built);
-  xmlFreeDoc(built);
+  newshound::sdk::internal::FreeHtmlTree(built);
   xmlDoc* reference = newshound::testing::ParseWithLibxml2(input, "https://example.com/page");
   const std::string theirs = newshound::testing::DumpTree(reference);
   if (reference != nullptr) xmlFreeDoc(reference);

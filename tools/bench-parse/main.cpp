@@ -232,7 +232,7 @@ void BM_BuilderParse(benchmark::State& state, std::vector<const Page*> pages) {
       if (doc == nullptr) {
         ++declined;
       } else {
-        xmlFreeDoc(doc);
+        newshound::sdk::internal::FreeHtmlTree(doc);
       }
     }
   }

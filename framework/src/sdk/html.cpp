@@ -455,7 +455,7 @@ struct Document::Impl {
   std::string base_url;
 
   ~Impl() {
-    if (doc != nullptr) xmlFreeDoc(doc);
+    internal::FreeHtmlTree(doc);  // built by BuildHtmlTree or parsed by libxml2
   }
 };
 

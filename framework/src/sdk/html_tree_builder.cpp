@@ -12,13 +12,16 @@
 #include <libxml/xmlversion.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <iterator>
+#include <new>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "utf8.h"
@@ -115,18 +118,43 @@ bool SameNameCloses(const char* name) {
   return first != nullptr && !nested;
 }
 
+// The hash of a tag or attribute name, the same for the table of known
+// elements and a document's names: a new name of a document is looked up
+// among the known ones with the hash it was interned by.
+uint64_t NameHash(const char* text, size_t length) {
+  uint64_t hash = 1469598103934665603ull;
+  for (size_t i = 0; i < length; ++i) hash = (hash ^ static_cast<unsigned char>(text[i])) * 1099511628211ull;
+  return hash ^ (hash >> 29);
+}
+
+int EndPriority(std::string_view name);
+
 struct ElementTable {
-  std::unordered_map<std::string_view, int> index;
   // closes[open * kKnownCount + incoming]
   std::vector<bool> closes;
   // htmlElemDesc::empty of each known element.
   std::vector<bool> is_void;
+  // htmlEndPriority of each known element (every element it names is one).
+  std::vector<int> end_priority;
+  // Open addressing by NameHash: index in kKnownElements, or -1.
+  static constexpr size_t kSlots = 256;
+  int slots[kSlots];
+  size_t lengths[kKnownCount];
 
-  ElementTable() : closes(static_cast<size_t>(kKnownCount) * kKnownCount, false), is_void(kKnownCount, false) {
+  ElementTable()
+      : closes(static_cast<size_t>(kKnownCount) * kKnownCount, false),
+        is_void(kKnownCount, false),
+        end_priority(kKnownCount, 100) {
+    std::fill(std::begin(slots), std::end(slots), -1);
     for (int i = 0; i < kKnownCount; ++i) {
-      index.emplace(kKnownElements[i], i);
+      const std::string_view name = kKnownElements[i];
+      size_t slot = NameHash(name.data(), name.size()) & (kSlots - 1);
+      while (slots[slot] >= 0) slot = (slot + 1) & (kSlots - 1);
+      slots[slot] = i;
+      lengths[i] = name.size();
       const htmlElemDesc* desc = htmlTagLookup(reinterpret_cast<const xmlChar*>(kKnownElements[i]));
       is_void[i] = desc != nullptr && desc->empty;
+      end_priority[i] = EndPriority(name);
     }
     for (int incoming = 0; incoming < kKnownCount; ++incoming) {
       // A childless element of that name: htmlAutoCloseTag then answers
@@ -155,6 +183,15 @@ struct ElementTable {
   bool Closes(int open, int incoming) const {
     return open >= 0 && incoming >= 0 && closes[static_cast<size_t>(open) * kKnownCount + incoming];
   }
+
+  // Index in kKnownElements of a lowercase name whose NameHash is `hash`.
+  int Find(const char* name, size_t length, uint64_t hash) const {
+    for (size_t slot = hash & (kSlots - 1);; slot = (slot + 1) & (kSlots - 1)) {
+      const int known = slots[slot];
+      if (known < 0) return -1;
+      if (lengths[known] == length && std::memcmp(kKnownElements[known], name, length) == 0) return known;
+    }
+  }
 };
 
 // An object, not a leaked pointer: the SDK lives in each plugin, and a
@@ -168,9 +205,7 @@ const ElementTable& Elements() {
 }
 
 int KnownIndex(std::string_view name) {
-  const auto& index = Elements().index;
-  auto it = index.find(name);
-  return it == index.end() ? -1 : it->second;
+  return Elements().Find(name.data(), name.size(), NameHash(name.data(), name.size()));
 }
 
 // htmlEndPriority: an end tag only closes open elements of its priority or
@@ -196,18 +231,114 @@ bool LinkedLibxml2IsMirrored() {
   return mirrored;
 }
 
+// --- One document's memory ---
+
+// Where a built tree's nodes, attributes and text live: blocks that are
+// given back all at once with the document (FreeHtmlTree), rather than a
+// malloc per node that xmlFreeDoc then walks the whole tree to free one by
+// one; together those were a fifth of a plugin's instructions on the
+// outlet's pages. The document holds its arena in doc->_private. The SDK
+// only reads a built tree, so nothing ever frees or reallocates one of these
+// pieces on its own; what libxml2 allocates for the document (the xmlDoc,
+// its DTD, URL, dictionary and ID table) is still libxml2's.
+class TreeArena {
+ public:
+  explicit TreeArena(size_t input_size)
+      : next_block_(std::clamp<size_t>(input_size * 4, kMinBlock, kMaxBlock)) {}
+  TreeArena(const TreeArena&) = delete;
+  TreeArena& operator=(const TreeArena&) = delete;
+  ~TreeArena() {
+    while (blocks_ != nullptr) {
+      Block* next = blocks_->next;
+      std::free(blocks_);
+      blocks_ = next;
+    }
+  }
+
+  // `bytes` of memory aligned for any xmlNode member, or nullptr when out
+  // of memory.
+  void* Allocate(size_t bytes) {
+    bytes = (bytes + kAlign - 1) & ~(kAlign - 1);
+    if (bytes <= static_cast<size_t>(end_ - cursor_)) {
+      void* out = cursor_;
+      cursor_ += bytes;
+      return out;
+    }
+    // A piece bigger than a quarter of a block gets a block of its own, so
+    // that the block in use keeps its room for the small pieces to come.
+    if (bytes > next_block_ / 4) return NewBlock(bytes);
+    char* data = NewBlock(next_block_);
+    if (data == nullptr) return nullptr;
+    cursor_ = data + bytes;
+    end_ = data + next_block_;
+    next_block_ = std::min(next_block_ * 2, kMaxBlock);
+    return data;
+  }
+
+  xmlChar* CopyString(const char* data, size_t length) {
+    auto* out = static_cast<xmlChar*>(Allocate(length + 1));
+    if (out == nullptr) return nullptr;
+    std::memcpy(out, data, length);
+    out[length] = 0;
+    return out;
+  }
+
+ private:
+  static constexpr size_t kAlign = alignof(std::max_align_t);
+  // The first block is sized by the page (a tree takes a few times its
+  // HTML), the next ones double.
+  static constexpr size_t kMinBlock = 16 * 1024;
+  static constexpr size_t kMaxBlock = 1024 * 1024;
+
+  struct alignas(std::max_align_t) Block {
+    Block* next;
+  };
+
+  char* NewBlock(size_t size) {
+    auto* block = static_cast<Block*>(std::malloc(sizeof(Block) + size));
+    if (block == nullptr) return nullptr;
+    block->next = blocks_;
+    blocks_ = block;
+    return reinterpret_cast<char*>(block + 1);
+  }
+
+  Block* blocks_ = nullptr;
+  char* cursor_ = nullptr;
+  char* end_ = nullptr;
+  size_t next_block_;
+};
+
 // --- One document's names ---
 
 // A lowercase tag or attribute name, interned once per document: the
 // builder compares names by pointer, and the tree's names live in the
 // document's dictionary as libxml2's do.
+//
+// What the builder asks of a name as an element comes from the table of
+// known elements, found by the hash the name was interned by; libxml2 is
+// asked only what that table cannot answer, and only when it is asked (most
+// names new to a document are attribute names or HTML5 elements, which
+// never need it).
 struct Name {
   const xmlChar* text = nullptr;  // in doc->dict, NUL-terminated
   size_t length = 0;
   int known = -1;  // index in kKnownElements
   int end_priority = 100;
-  bool is_void = false;        // htmlElemDesc::empty
   int boolean_attribute = -1;  // htmlIsBooleanAttr, asked on first need
+
+  // htmlElemDesc::empty.
+  bool IsVoid() const {
+    if (known >= 0) return Elements().is_void[known];
+    // Not an element of libxml2's table, unless the list misses one.
+    if (unknown_void < 0) {
+      const htmlElemDesc* desc = htmlTagLookup(text);
+      unknown_void = desc != nullptr && desc->empty ? 1 : 0;
+    }
+    return unknown_void == 1;
+  }
+
+ private:
+  mutable int unknown_void = -1;
 };
 
 class NameTable {
@@ -216,7 +347,7 @@ class NameTable {
 
   // `lower` is already lowercase. Returns nullptr when out of memory.
   Name* Intern(const char* lower, size_t length) {
-    const uint64_t hash = Hash(lower, length);
+    const uint64_t hash = NameHash(lower, length);
     size_t mask = slots_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       Name* slot = slots_[i];
@@ -228,16 +359,8 @@ class NameTable {
     Name& name = names_.emplace_back();
     name.text = text;
     name.length = length;
-    const std::string_view view(lower, length);
-    name.known = KnownIndex(view);
-    name.end_priority = EndPriority(view);
-    if (name.known >= 0) {
-      name.is_void = Elements().is_void[name.known];
-    } else {
-      // Not an element of libxml2's table, unless the list above misses one.
-      const htmlElemDesc* desc = htmlTagLookup(text);
-      name.is_void = desc != nullptr && desc->empty;
-    }
+    name.known = Elements().Find(lower, length, hash);
+    if (name.known >= 0) name.end_priority = Elements().end_priority[name.known];
     if ((names_.size() + 1) * 2 > slots_.size()) Grow();
     mask = slots_.size() - 1;
     size_t i = hash & mask;
@@ -249,18 +372,12 @@ class NameTable {
   Name* Intern(const char* lower) { return Intern(lower, std::strlen(lower)); }
 
  private:
-  static uint64_t Hash(const char* text, size_t length) {
-    uint64_t hash = 1469598103934665603ull;
-    for (size_t i = 0; i < length; ++i) hash = (hash ^ static_cast<unsigned char>(text[i])) * 1099511628211ull;
-    return hash ^ (hash >> 29);
-  }
-
   void Grow() {
     std::vector<Name*> bigger(slots_.size() * 2, nullptr);
     const size_t mask = bigger.size() - 1;
     for (Name* name : slots_) {
       if (name == nullptr) continue;
-      size_t i = Hash(reinterpret_cast<const char*>(name->text), name->length) & mask;
+      size_t i = NameHash(reinterpret_cast<const char*>(name->text), name->length) & mask;
       while (bigger[i] != nullptr) i = (i + 1) & mask;
       bigger[i] = name;
     }
@@ -292,7 +409,8 @@ class NameTable {
 //    stops
 class TreeBuilder {
  public:
-  TreeBuilder(std::string_view input, xmlDoc* doc) : s_(input.data()), n_(input.size()), doc_(doc), names_(doc->dict) {}
+  TreeBuilder(std::string_view input, xmlDoc* doc, TreeArena& arena)
+      : s_(input.data()), n_(input.size()), doc_(doc), arena_(arena), names_(doc->dict) {}
 
   bool Run() {
     if (!CharactersMirrored()) return false;
@@ -444,7 +562,7 @@ class TreeBuilder {
   }
 
   xmlNode* NewNode(xmlElementType type) {
-    auto* node = static_cast<xmlNode*>(xmlMalloc(sizeof(xmlNode)));
+    auto* node = static_cast<xmlNode*>(arena_.Allocate(sizeof(xmlNode)));
     if (node == nullptr) {
       Decline();
       return nullptr;
@@ -456,7 +574,8 @@ class TreeBuilder {
   }
 
   // Text content as xmlSAX2TextNode stores it under XML_PARSE_COMPACT: short
-  // strings inside the node itself, where xmlFreeNode knows to look.
+  // strings inside the node itself, as libxml2 does (xmlNodeGetContent and
+  // the like read them there the same).
   bool SetText(xmlNode* node, const char* data, size_t length, bool compact) {
     if (compact && length < 2 * sizeof(void*)) {
       auto* inline_text = reinterpret_cast<xmlChar*>(&node->properties);
@@ -465,7 +584,7 @@ class TreeBuilder {
       node->content = inline_text;
       return true;
     }
-    node->content = xmlStrndup(reinterpret_cast<const xmlChar*>(data), static_cast<int>(length));
+    node->content = arena_.CopyString(data, length);
     return node->content != nullptr || Decline();
   }
 
@@ -497,11 +616,8 @@ class TreeBuilder {
     xmlNode* node = NewNode(pending_type_);
     if (node != nullptr) {
       if (pending_type_ == XML_TEXT_NODE) node->name = xmlStringText;
-      if (SetText(node, data, pending_length_, pending_type_ == XML_TEXT_NODE)) {
-        Link(pending_parent_, node);
-      } else {
-        xmlFree(node);
-      }
+      // (A node whose text did not fit stays unlinked in the arena.)
+      if (SetText(node, data, pending_length_, pending_type_ == XML_TEXT_NODE)) Link(pending_parent_, node);
     }
     pending_length_ = 0;
     pending_view_ = nullptr;
@@ -513,10 +629,7 @@ class TreeBuilder {
     xmlNode* node = NewNode(XML_COMMENT_NODE);
     if (node == nullptr) return;
     node->name = xmlStringComment;
-    if (!SetText(node, data, length, false)) {
-      xmlFree(node);
-      return;
-    }
+    if (!SetText(node, data, length, false)) return;
     Link(TopNode(), node);
   }
 
@@ -566,7 +679,7 @@ class TreeBuilder {
         value_length = name->length;
       }
     }
-    auto* attr = static_cast<xmlAttr*>(xmlMalloc(sizeof(xmlAttr)));
+    auto* attr = static_cast<xmlAttr*>(arena_.Allocate(sizeof(xmlAttr)));
     if (attr == nullptr) {
       Decline();
       return;
@@ -589,10 +702,7 @@ class TreeBuilder {
     text->name = xmlStringText;
     // libxml2 (xmlNewDocText) copies even short values out of the node;
     // inline storage is as valid there and saves an allocation.
-    if (!SetText(text, value, value_length, true)) {
-      xmlFree(text);
-      return;
-    }
+    if (!SetText(text, value, value_length, true)) return;
     text->parent = reinterpret_cast<xmlNode*>(attr);
     attr->children = attr->last = text;
     // XPath's id() and xmlGetID see the same ids as in libxml2's tree.
@@ -873,7 +983,7 @@ class TreeBuilder {
       return;
     }
     ++pos_;  // '>'
-    if (top->is_void) Pop();
+    if (top->IsVoid()) Pop();
   }
 
   // htmlParseAttValue with htmlParseHTMLAttribute.
@@ -1079,6 +1189,7 @@ class TreeBuilder {
   size_t n_;
   size_t pos_ = 0;
   xmlDoc* doc_;
+  TreeArena& arena_;
   NameTable names_;
   bool failed_ = false;
 
@@ -1133,12 +1244,33 @@ xmlDoc* BuildHtmlTree(std::string_view utf8_html, const char* url) {
     return nullptr;
   }
   if (url != nullptr && *url != '\0') doc->URL = xmlPathToURI(reinterpret_cast<const xmlChar*>(url));
-  TreeBuilder builder(utf8_html, doc);
-  if (!builder.Run()) {
+  auto* arena = new (std::nothrow) TreeArena(utf8_html.size());
+  if (arena == nullptr) {
     xmlFreeDoc(doc);
     return nullptr;
   }
+  doc->_private = arena;
+  TreeBuilder builder(utf8_html, doc, *arena);
+  if (!builder.Run()) {
+    FreeHtmlTree(doc);
+    return nullptr;
+  }
   return doc;
+}
+
+void FreeHtmlTree(xmlDoc* doc) {
+  if (doc == nullptr) return;
+  auto* arena = static_cast<TreeArena*>(doc->_private);
+  if (arena != nullptr) {
+    // Everything under the document but its DTD is the arena's: unhooked,
+    // so that xmlFreeDoc frees only what libxml2 allocated.
+    auto* dtd = reinterpret_cast<xmlNode*>(doc->intSubset);
+    doc->children = doc->last = dtd;
+    if (dtd != nullptr) dtd->prev = dtd->next = nullptr;
+    doc->_private = nullptr;
+  }
+  xmlFreeDoc(doc);
+  delete arena;
 }
 
 bool StartTagCloses(std::string_view new_name, std::string_view open_name) {

@@ -30,8 +30,15 @@ namespace newshound::sdk::internal {
 // HTML_PARSE_COMPACT) makes of `utf8_html`, which must be valid UTF-8, or
 // nullptr when this builder does not reproduce libxml2 on that input (see
 // Declines in the .cpp) or the linked libxml2 is not a 2.9 release. The
-// caller owns the document (xmlFreeDoc).
+// caller owns the document and frees it with FreeHtmlTree, never
+// xmlFreeDoc: its nodes, attributes and text are in one arena (given back at
+// once), so the tree is for reading, not for libxml2's tree editing
+// functions, which would free or reallocate pieces of it.
 xmlDoc* BuildHtmlTree(std::string_view utf8_html, const char* url);
+
+// Frees a document of BuildHtmlTree, or one that libxml2 parsed (which it
+// hands to xmlFreeDoc). Null is ignored.
+void FreeHtmlTree(xmlDoc* doc);
 
 // Whether the start of element `new_name` closes an open element `open_name`
 // (libxml2's start-close table, taken from libxml2 itself at first use).
