@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "compress.h"
@@ -329,6 +330,84 @@ TEST(ArticleJson, NullForUnsetFieldsAndMetadataWhenGiven) {
   EXPECT_EQ(value["related"].as_array()[0].as_object()["url"].as_string(), "https://a.test/r.html");
   EXPECT_EQ(value["url"].as_string(), "https://a.test/x.html");
   EXPECT_FALSE(boost::json::parse(ArticleToJson(article, nullptr)).as_object().contains("schema"));
+}
+
+// The record as a json::object would serialize it: what ArticleToJson wrote
+// before it wrote records directly, kept here as the reference.
+std::string ArticleAsJsonObject(const ArticleRecord& article, const RecordMeta* meta) {
+  namespace json = boost::json;
+  const auto null_or = [&](const char* name) -> json::value {
+    if (const std::string* value = article.Field(name)) return json::string(*value);
+    return nullptr;
+  };
+  json::object out;
+  if (meta != nullptr) {
+    out["schema"] = kArticleSchemaVersion;
+    out["site"] = meta->site;
+    out["plugin"] = meta->plugin;
+    out["url"] = meta->url;
+    json::array redirects;
+    for (const auto& hop : meta->redirect_chain) redirects.emplace_back(hop);
+    out["redirects"] = std::move(redirects);
+  }
+  for (const char* name : {"canonical_url", "article_id", "title", "published", "modified", "dateline", "location",
+                           "agency"})
+    out[name] = null_or(name);
+  json::array authors;
+  for (const auto& author : article.authors) authors.emplace_back(author);
+  out["authors"] = std::move(authors);
+  for (const char* name : {"section", "section_name", "language", "image", "summary", "body"}) out[name] = null_or(name);
+  json::array related;
+  for (const auto& item : article.related) {
+    related.push_back(json::object{{"title", item.title},
+                                   {"url", item.url},
+                                   {"published", item.published.empty() ? json::value(nullptr) : json::value(item.published)}});
+  }
+  out["related"] = std::move(related);
+  if (meta != nullptr) {
+    out["fetched_at"] = meta->fetched_at;
+    out["status"] = meta->status;
+    out["charset"] = meta->charset;
+    out["content_sha256"] = meta->content_sha256;
+  }
+  return json::serialize(out);
+}
+
+// Random records (every control character, quotes, backslashes, UTF-8,
+// long and empty strings, fields set or not, empty and full lists): the
+// same bytes as the json::object serialization, with and without metadata.
+TEST(ArticleJson, WritesTheBytesAJsonObjectWould) {
+  std::mt19937 random(11);
+  const auto text = [&] {
+    static const std::string pieces[] = {"a", " ", "\"", "\\", "/", "\n", "\t", "\r", "\b", "\f", std::string(1, '\0'),
+                                         "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x80\x94", "\xf0\x9f\x93\xb0",
+                                         "\u0645\u0631\u062d\u0628\u0627", std::string(3000, 'x')};
+    std::string out;
+    const int count = static_cast<int>(random() % 12);
+    for (int i = 0; i < count; ++i) out += pieces[random() % (sizeof(pieces) / sizeof(pieces[0]))];
+    return out;
+  };
+  const char* const names[] = {"canonical_url", "article_id", "title", "published", "modified", "dateline", "location",
+                               "agency", "section", "section_name", "language", "image", "summary", "body"};
+  for (int n = 0; n < 300; ++n) {
+    ArticleRecord article;
+    for (const char* name : names)
+      if (random() % 3 != 0) article.fields[name] = text();
+    for (int i = static_cast<int>(random() % 4); i > 0; --i) article.authors.push_back(text());
+    for (int i = static_cast<int>(random() % 4); i > 0; --i)
+      article.related.push_back({text(), text(), random() % 2 == 0 ? std::string() : text()});
+    RecordMeta meta;
+    meta.site = text();
+    meta.plugin = text();
+    meta.url = text();
+    for (int i = static_cast<int>(random() % 3); i > 0; --i) meta.redirect_chain.push_back(text());
+    meta.fetched_at = text();
+    meta.status = static_cast<int>(random() % 600) - 1;
+    meta.charset = text();
+    meta.content_sha256 = text();
+    ASSERT_EQ(ArticleToJson(article, &meta), ArticleAsJsonObject(article, &meta)) << "record " << n;
+    ASSERT_EQ(ArticleToJson(article, nullptr), ArticleAsJsonObject(article, nullptr)) << "record " << n;
+  }
 }
 
 }  // namespace
