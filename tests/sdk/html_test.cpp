@@ -176,6 +176,11 @@ TEST(Html, ResolveUsesBaseHref) {
   EXPECT_EQ(based.base_url(), "https://en.almaghribtoday.test/archive/");
   EXPECT_EQ(based.Resolve("b.html"), "https://en.almaghribtoday.test/archive/b.html");
   EXPECT_EQ(based.Resolve("#"), std::nullopt);
+  // Tag names are case-insensitive, and a base may come at the very end.
+  const Document shouting = Document::Parse("<a href='b.html'>x</a><BaSe HREF='/upper/'>", kUrl);
+  EXPECT_EQ(shouting.base_url(), "https://en.almaghribtoday.test/upper/");
+  const Document basefont = Document::Parse("<basefont size=3><a href='b.html'>x</a>", kUrl);
+  EXPECT_EQ(basefont.base_url(), kUrl);
 }
 
 TEST(Html, DeepNestingIsHandledWithoutRecursion) {

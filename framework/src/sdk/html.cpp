@@ -8,8 +8,10 @@
 #include <libxml/xpath.h>
 
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -28,36 +30,55 @@ bool NameIs(const xmlNode* node, const char* name) {
   return node->name != nullptr && std::strcmp(reinterpret_cast<const char*>(node->name), name) == 0;
 }
 
-bool NameIn(const xmlNode* node, std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    if (NameIs(node, name)) return true;
+// What the text walks (Text, Paragraphs) need to know of an element, by
+// its name: one hash lookup per element rather than a strcmp against each
+// name of the lists below, which was most of a page's Paragraphs().
+enum ElementFlag : uint8_t {
+  kBlock = 1,    // starts a new line when rendered: separates words, ends paragraphs
+  kNonText = 2,  // never readable text
+  kNonBody = 4,  // never part of an article body: non-text, media and their captions, embeds, form controls
+};
+
+uint8_t ElementFlags(const xmlNode* node) {
+  static const std::unordered_map<std::string_view, uint8_t> flags = [] {
+    std::unordered_map<std::string_view, uint8_t> out;
+    for (const char* name : {"p",       "div",     "blockquote", "h1",      "h2",      "h3",      "h4",     "h5",
+                             "h6",      "ul",      "ol",         "li",      "dl",      "dt",      "dd",     "table",
+                             "thead",   "tbody",   "tfoot",      "tr",      "td",      "th",      "caption", "section",
+                             "article", "header",  "footer",     "aside",   "nav",     "main",    "pre",    "hr",
+                             "figure",  "figcaption", "address", "center",  "form",    "fieldset", "details",
+                             "summary", "body",    "html"})
+      out[name] |= kBlock;
+    for (const char* name : {"script", "style", "template"}) out[name] |= kNonText | kNonBody;
+    for (const char* name : {"noscript", "img",    "picture", "figure", "figcaption", "iframe", "video",
+                             "audio",    "source", "track",   "svg",    "math",       "canvas", "object",
+                             "embed",    "map",    "form",    "button", "input",      "select", "textarea",
+                             "head",     "title",  "meta",    "link"})
+      out[name] |= kNonBody;
+    return out;
+  }();
+  if (node->name == nullptr) return 0;
+  const auto it = flags.find(reinterpret_cast<const char*>(node->name));
+  return it == flags.end() ? 0 : it->second;
+}
+
+bool IsBlock(const xmlNode* node) { return (ElementFlags(node) & kBlock) != 0; }
+bool IsNonText(const xmlNode* node) { return (ElementFlags(node) & kNonText) != 0; }
+bool IsNonBody(const xmlNode* node) { return (ElementFlags(node) & kNonBody) != 0; }
+
+// Whether `html` has a "<base" (any case): an element named base can only
+// come from such a start tag, so without one the document has none.
+bool MayHaveBaseTag(std::string_view html) {
+  const char* at = html.data();
+  const char* const end = html.data() + html.size();
+  while (end - at >= 5) {
+    at = static_cast<const char*>(std::memchr(at, '<', static_cast<size_t>(end - at - 4)));
+    if (at == nullptr) return false;
+    // ASCII letters only: | 0x20 lowercases them and nothing else maps there.
+    if ((at[1] | 0x20) == 'b' && (at[2] | 0x20) == 'a' && (at[3] | 0x20) == 's' && (at[4] | 0x20) == 'e') return true;
+    ++at;
   }
   return false;
-}
-
-// Elements that start a new line when rendered: they separate words in
-// Text() and end paragraphs in Paragraphs().
-bool IsBlock(const xmlNode* node) {
-  return NameIn(node, {"p",       "div",     "blockquote", "h1",     "h2",      "h3",     "h4",
-                       "h5",      "h6",      "ul",         "ol",     "li",      "dl",     "dt",
-                       "dd",      "table",   "thead",      "tbody",  "tfoot",   "tr",     "td",
-                       "th",      "caption", "section",    "article", "header", "footer", "aside",
-                       "nav",     "main",    "pre",        "hr",     "figure",  "figcaption",
-                       "address", "center",  "form",       "fieldset", "details", "summary",
-                       "body",    "html"});
-}
-
-// Content that is never readable text.
-bool IsNonText(const xmlNode* node) { return NameIn(node, {"script", "style", "template"}); }
-
-// Content that is never part of an article body, besides non-text: media
-// and their captions, embeds, and form controls.
-bool IsNonBody(const xmlNode* node) {
-  return IsNonText(node) ||
-         NameIn(node, {"noscript", "img",    "picture", "figure", "figcaption", "iframe", "video",
-                       "audio",    "source", "track",   "svg",    "math",       "canvas", "object",
-                       "embed",    "map",    "form",    "button", "input",      "select", "textarea",
-                       "head",     "title",  "meta",    "link"});
 }
 
 bool IsDocumentNode(const xmlNode* node) {
@@ -496,7 +517,9 @@ Document Document::Parse(std::string_view utf8_html, std::string_view url) {
 
   Document document(std::move(impl));
   document.impl_->base_url = document.impl_->url;
-  if (auto base = document.SelectFirst("//base[@href]")) {
+  // Most pages have no <base>: a look for its start tag in the bytes spares
+  // them a walk of the whole tree.
+  if (auto base = MayHaveBaseTag(utf8_html) ? document.SelectFirst("//base[@href]") : std::nullopt) {
     if (auto resolved = ResolveLink(document.impl_->url, base->Attr("href"))) {
       document.impl_->base_url = std::move(*resolved);
     }
