@@ -679,6 +679,23 @@ class Request {
     parser.get().body().decoder = &decoder;
 
     const auto body_start = Clock::now();
+    // Body bytes that came in with the head (all of a small page, usually)
+    // are parsed here, as async_read_some would, without its trip through
+    // the scheduler to hand them over.
+    if (buffer.size() > 0 && !parser.is_done()) {
+      boost::system::error_code ec;
+      buffer.consume(parser.put(buffer.data(), ec));
+      if (ec && ec != http::error::need_more) {
+        if (decoder.failed()) {
+          SetDecodeError(ex, decoder);
+          MarkTruncated(ex, parser, decoder.failure() == decode::DecodeFailure::kTooLarge ? "length" : "unspecified");
+        } else {
+          SetTransportError(ex, ec, Arm(FetchPhase::kBody, settings_.limits.body_idle_timeout), "reading the body");
+          MarkTruncated(ex, parser, ec == http::error::body_limit ? "length" : "disconnect");  // as in the loop below
+        }
+        co_return;
+      }
+    }
     while (!parser.is_done()) {
       // Re-armed before every read: a slow body that keeps moving is only
       // bounded by request_timeout, a silent one by body_idle_timeout.
