@@ -78,6 +78,41 @@ TEST(Text, IsValidUtf8RejectsIllFormedSequences) {
   EXPECT_FALSE(IsValidUtf8("\xe9t\xe9"));         // Latin-1, not UTF-8
 }
 
+// IsValidUtf8 checks the bytes without decoding them; ToValidUtf8 decodes
+// (DecodeAt) and changes exactly the text that is not well formed. The two
+// agree on every sequence of up to three bytes drawn from the boundaries of
+// table 3-7, alone and after ASCII (the eight-byte fast path), and on random
+// mixes of them.
+TEST(Text, IsValidUtf8AgreesWithTheDecoderOnEveryBoundarySequence) {
+  const unsigned char bytes[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2,
+                                 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+  const auto agree = [](const std::string& text) {
+    EXPECT_EQ(IsValidUtf8(text), ToValidUtf8(text) == text) << ::testing::PrintToString(text);
+  };
+  std::vector<std::string> sequences;
+  for (unsigned char a : bytes) {
+    sequences.push_back(std::string(1, static_cast<char>(a)));
+    for (unsigned char b : bytes) {
+      sequences.push_back(std::string{static_cast<char>(a), static_cast<char>(b)});
+      for (unsigned char c : bytes) sequences.push_back(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
+    }
+  }
+  for (const std::string& sequence : sequences) {
+    agree(sequence);
+    agree("0123456789" + sequence);
+    agree(sequence + "\x80");
+    agree(sequence + "\xbf\xbf");
+  }
+  std::mt19937 random(5);
+  for (int n = 0; n < 20000; ++n) {
+    std::string text;
+    for (int i = static_cast<int>(random() % 8); i > 0; --i) text += sequences[random() % sequences.size()];
+    agree(text);
+  }
+  agree("\xf0\x90\x80\x80");  // U+10000, the first four-byte one
+  agree("\xf4\x8f\xbf\xbf");  // U+10FFFF, the last
+}
+
 TEST(Text, ToValidUtf8ReplacesEachBadByteWithReplacementCharacter) {
   EXPECT_EQ(ToValidUtf8("a\xffz"), "a\uFFFDz");
   EXPECT_EQ(ToValidUtf8("ok \u00e9"), "ok \u00e9");

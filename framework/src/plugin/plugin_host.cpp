@@ -70,14 +70,12 @@ struct Collector {
       Reject(std::string(what) + ": invalid UTF-8");
       return std::nullopt;
     }
-    auto parts = ParseHttpUrl(url);
-    if (!parts.ok()) {
-      Reject(std::string(what) + " '" + std::string(url) + "' is not an absolute http(s) URL");
-      return std::nullopt;
-    }
+    // NormalizeUrl fails exactly when the URL is not an absolute http(s)
+    // one (it parses as ParseHttpUrl does, and nothing after that fails):
+    // one parse per link, not two.
     auto normalized = NormalizeUrl(url);
     if (!normalized.ok()) {
-      Reject(std::string(what) + " '" + std::string(url) + "': " + normalized.status().message());
+      Reject(std::string(what) + " '" + std::string(url) + "' is not an absolute http(s) URL");
       return std::nullopt;
     }
     return std::move(*normalized);
