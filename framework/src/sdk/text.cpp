@@ -19,16 +19,24 @@ std::string NormalizeSpace(std::string_view text) {
   for (size_t pos = 0; pos < text.size();) {
     const auto lead = static_cast<unsigned char>(text[pos]);
     if (lead < 0x80) {
-      // A run of ASCII: one append per word, not per byte (most of a page's text).
       if (ascii_space(lead)) {
         pending_space = !out.empty();
         ++pos;
         continue;
       }
+      // ASCII words apart by single ' ' are normal already (most of a
+      // page's text): the run up to anything else is appended whole.
       size_t end = pos + 1;
       while (end < text.size()) {
         const auto c = static_cast<unsigned char>(text[end]);
-        if (c >= 0x80 || ascii_space(c)) break;
+        if (c >= 0x80) break;
+        if (ascii_space(c)) {
+          if (c != ' ' || end + 1 == text.size()) break;
+          const auto next = static_cast<unsigned char>(text[end + 1]);
+          if (next >= 0x80 || ascii_space(next)) break;
+          end += 2;
+          continue;
+        }
         ++end;
       }
       if (pending_space) out += ' ';
