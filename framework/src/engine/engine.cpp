@@ -610,11 +610,12 @@ class Crawl {
     return true;
   }
 
-  // Why `url` (normal form) is out of the site's scope, or nullopt: its
-  // host must be one of `hosts`, it must match no `exclude` pattern and,
-  // unless it is a start URL, one `include` pattern when there are any.
-  std::optional<std::string> OutOfScope(const Site& site, const std::string& url, bool start_url) const {
-    auto parts = ParseHttpUrl(url);
+  // Why `url` (normal form; `parts` its ParseHttpUrl) is out of the site's
+  // scope, or nullopt: its host must be one of `hosts`, it must match no
+  // `exclude` pattern and, unless it is a start URL, one `include` pattern
+  // when there are any. A URL in scope has parsed.
+  std::optional<std::string> OutOfScope(const Site& site, const std::string& url, const Result<UrlParts>& parts,
+                                        bool start_url) const {
     if (!parts.ok()) return parts.status().message();
     const auto& hosts = site.config->hosts;
     if (std::find(hosts.begin(), hosts.end(), parts->host) == hosts.end()) return "host not in the site's hosts";
@@ -649,7 +650,9 @@ class Crawl {
       return;
     }
     ++site.summary.urls_accepted;
-    if (auto why = OutOfScope(site, url, depth == 0)) {
+    // Parsed once for the scope check and the queue.
+    const Result<UrlParts> parts = ParseHttpUrl(url);
+    if (auto why = OutOfScope(site, url, parts, depth == 0)) {
       Record(site, url, OutcomeKind::kOutOfScope, *why);
       return;
     }
@@ -671,7 +674,7 @@ class Crawl {
     item.site = site_index;
     item.depth = depth;
     item.priority = priority;
-    Queue(std::move(item), /*front=*/false);
+    Queue(std::move(item), /*front=*/false, *parts);
   }
 
   // Strand: why a link found in this run need not be fetched, because an
@@ -700,8 +703,13 @@ class Crawl {
   // Queues an item under the origin and politeness key of the URL it asks
   // for next (its own, or its latest redirect target). Strand only.
   void Queue(CrawlItem item, bool front) {
-    const Site& site = sites_[item.site];
     const UrlParts parts = *ParseHttpUrl(item.fetch_url());
+    Queue(std::move(item), front, parts);
+  }
+
+  // The same with `parts`, ParseHttpUrl(item.fetch_url()), at hand.
+  void Queue(CrawlItem item, bool front, const UrlParts& parts) {
+    const Site& site = sites_[item.site];
     item.origin = OriginKey(parts);
     auto key = HostKey(site, parts);
     if (!key) {  // politeness by IP, and the host is still being resolved
@@ -1474,7 +1482,7 @@ class Crawl {
       Settle(site, item.url, OutcomeKind::kRefusedScheme, "redirect from " + hops.back() + ": " + target.status().message());
       return;
     }
-    if (auto why = OutOfScope(site, *target, item.depth == 0)) {
+    if (auto why = OutOfScope(site, *target, ParseHttpUrl(*target), item.depth == 0)) {
       Settle(site, item.url, OutcomeKind::kOutOfScope, "redirect from " + hops.back() + " to " + *target + ": " + *why);
       return;
     }
@@ -1702,17 +1710,15 @@ class Crawl {
     offer.site = site_index;
     offer.depth = depth;
     offer.priority = priority;
-    if (auto why = OutOfScope(site, url, depth == 0)) {
+    const Result<UrlParts> parts = ParseHttpUrl(url);
+    if (auto why = OutOfScope(site, url, parts, depth == 0)) {
       offer.settle = {OutcomeKind::kOutOfScope, *why};
     } else if (site.config->max_depth > 0 && depth > site.config->max_depth) {
       offer.settle = {OutcomeKind::kOverBudget, "deeper than max_depth"};
     } else if (depth > 0) {
       if (auto why = CrawledBefore(site, url)) offer.settle = {OutcomeKind::kSeenBefore, *why};
     }
-    if (!offer.settle) {
-      const UrlParts parts = *ParseHttpUrl(url);
-      offer.host = HostKey(site, parts).value_or("host:" + parts.host);  // never an ip key here (config)
-    }
+    if (!offer.settle) offer.host = HostKey(site, *parts).value_or("host:" + parts->host);  // never an ip key here (config)
     offer.url = std::move(url);
     shared_offers_.push_back(std::move(offer));
   }
