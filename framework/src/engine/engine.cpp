@@ -1482,7 +1482,8 @@ class Crawl {
       Settle(site, item.url, OutcomeKind::kRefusedScheme, "redirect from " + hops.back() + ": " + target.status().message());
       return;
     }
-    if (auto why = OutOfScope(site, *target, ParseHttpUrl(*target), item.depth == 0)) {
+    const Result<UrlParts> parts = ParseHttpUrl(*target);  // for the scope check and the queue
+    if (auto why = OutOfScope(site, *target, parts, item.depth == 0)) {
       Settle(site, item.url, OutcomeKind::kOutOfScope, "redirect from " + hops.back() + " to " + *target + ": " + *why);
       return;
     }
@@ -1503,7 +1504,7 @@ class Crawl {
     spdlog::debug("{}: redirect {} to {}", item.url, hops.size(), *target);
     item.redirects.push_back(std::move(*target));
     item.attempts = 0;
-    Queue(std::move(item), /*front=*/true);
+    Queue(std::move(item), /*front=*/true, *parts);
   }
 
   // Strand: appends the article unless the crawl has it already (by its
